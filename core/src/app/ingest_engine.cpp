@@ -1,0 +1,237 @@
+#include "app/ingest_engine.hpp"
+
+#include <sys/inotify.h>
+
+#include <chrono>
+#include <spdlog/spdlog.h>
+
+#include "app/parse_file.hpp"
+#include "app/self_metrics.hpp"
+#include "app/status_json.hpp"
+#include "expo/text_writer.hpp"
+
+namespace rex::app {
+
+namespace {
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A file modified this recently may still be being written; a periodic scan leaves it to the
+// close-after-write event (or the next scan) instead of counting a half-written file as an error.
+constexpr int64_t kSettleNs = 1'000'000'000;
+
+bool recently_modified(const FileIdentity& id) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() - id.mtime_ns < kSettleNs;
+}
+
+constexpr auto kDirRetry = std::chrono::seconds(1);
+
+}  // namespace
+
+IngestEngine::IngestEngine(boost::asio::io_context& ioc, config::Config cfg,
+                           plugin::Registry registry, SnapshotSlot& slot)
+    : ioc_(ioc),
+      cfg_(std::move(cfg)),
+      registry_(std::move(registry)),
+      slot_(slot),
+      watcher_(
+          ioc.get_executor(),
+          [this](const std::vector<source::FolderEvent>& ev) { on_folder_events(ev); },
+          [this] {
+            spdlog::warn("inotify queue overflowed; re-scanning every source");
+            scan_all();
+          }),
+      scan_timer_(ioc),
+      dir_retry_timer_(ioc) {
+  for (const auto& sc : cfg_.sources) {
+    auto s = std::make_unique<SourceState>();
+    s->cfg = sc;
+    s->glob = source::GlobPattern::parse(sc.path);
+    sources_.push_back(std::move(s));
+  }
+}
+
+void IngestEngine::start() {
+  publish();  // serve a (not ready) snapshot at once
+  boost::asio::post(ioc_, [this] {
+    watcher_.start();
+    scan_all();
+    ready_ = true;
+    publish();
+    spdlog::info("initial scan done: {} sources", sources_.size());
+    schedule_scan();
+  });
+}
+
+void IngestEngine::stop() {
+  stopped_ = true;
+  scan_timer_.cancel();
+  dir_retry_timer_.cancel();
+  watcher_.stop();
+}
+
+void IngestEngine::watch_dirs(SourceState& s) {
+  for (const auto& dir : source::matching_dirs(s.glob)) {
+    if (s.watched_dirs.count(dir) && watcher_.watching(dir)) continue;
+    if (watcher_.watch(dir)) s.watched_dirs.insert(dir);
+  }
+  bool missing = s.glob.dir_pattern.find_first_of("*?[") != std::string::npos ||
+                 s.watched_dirs.empty();
+  if (missing) schedule_dir_retry();
+}
+
+void IngestEngine::schedule_dir_retry() {
+  if (stopped_) return;
+  // One pending retry at a time: expiry() in the future means one is armed.
+  if (dir_retry_timer_.expiry() > std::chrono::steady_clock::now()) return;
+  dir_retry_timer_.expires_after(kDirRetry);
+  dir_retry_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    bool changed = false;
+    for (auto& s : sources_) {
+      size_t before = s->watched_dirs.size();
+      watch_dirs(*s);
+      if (s->watched_dirs.size() != before) {
+        reconcile(*s, {}, true);
+        changed = true;
+      }
+    }
+    if (changed) publish();
+  });
+}
+
+void IngestEngine::schedule_scan() {
+  if (stopped_) return;
+  scan_timer_.expires_after(cfg_.scan_interval);
+  scan_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    scan_all();
+    schedule_scan();
+  });
+}
+
+void IngestEngine::scan_all() {
+  for (auto& s : sources_) {
+    watch_dirs(*s);
+    reconcile(*s, {}, true);
+  }
+  publish();
+}
+
+void IngestEngine::on_folder_events(const std::vector<source::FolderEvent>& events) {
+  std::map<SourceState*, std::vector<std::string>> touched;
+  std::set<SourceState*> full;
+  for (const auto& ev : events) {
+    for (auto& s : sources_) {
+      if (!s->watched_dirs.count(ev.dir)) {
+        // A new folder may match a source whose folder part has wildcards.
+        if ((ev.mask & IN_ISDIR) && (ev.mask & (IN_CREATE | IN_MOVED_TO))) full.insert(s.get());
+        continue;
+      }
+      if (ev.name.empty() || (ev.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))) {
+        s->watched_dirs.erase(ev.dir);  // the folder itself went away
+        full.insert(s.get());
+        continue;
+      }
+      if (ev.mask & IN_ISDIR) continue;
+      // A file created empty is about to be written; its close-after-write event follows.
+      if ((ev.mask & IN_CREATE) && !(ev.mask & ~(IN_CREATE | IN_ISDIR))) continue;
+      if (s->glob.matches_name(ev.name)) touched[s.get()].push_back(source::join_path(ev.dir, ev.name));
+    }
+  }
+  for (auto* s : full) {
+    watch_dirs(*s);
+    reconcile(*s, {}, true);
+  }
+  for (auto& [s, paths] : touched)
+    if (!full.count(s)) reconcile(*s, paths, false);
+  publish();
+}
+
+void IngestEngine::reconcile(SourceState& s, const std::vector<std::string>& paths, bool full) {
+  std::vector<std::string> scan = full ? source::matching_files(s.glob) : paths;
+  std::map<std::string, std::pair<std::string, FileIdentity>> found;  // key -> (path, identity)
+  for (const auto& p : scan) {
+    FileIdentity id;
+    if (stat_file(p, id)) found.try_emplace(id.key(), p, id);
+  }
+  // Files that were at the scanned paths and are not found under their identity any more.
+  std::set<std::string> scanned(paths.begin(), paths.end());
+  std::vector<std::string> gone;
+  for (const auto& [key, f] : s.files) {
+    if (f.deleted) continue;
+    if ((full || scanned.count(f.path)) && !found.count(key)) gone.push_back(key);
+  }
+  for (const auto& key : gone) drop_file(s, key);
+
+  for (const auto& [key, entry] : found) {
+    const auto& [path, id] = entry;
+    auto known = s.files.find(key);
+    if (known != s.files.end() && known->second.identity.same_version(id)) {
+      known->second.path = path;  // renamed, or seen again: nothing to re-parse
+      known->second.deleted = false;
+      // A failed file named by an event is tried again (permissions may have changed).
+      if (full || known->second.ok) continue;
+    }
+    if (full && known == s.files.end() && recently_modified(id)) continue;
+    parse_into_store(s, key, path);
+  }
+}
+
+void IngestEngine::parse_into_store(SourceState& s, const std::string& key, const std::string& path) {
+  FileParse r = parse_file(registry_, s.cfg.plugin, path, s.cfg.labels, cfg_.max_document_bytes);
+  FileState& f = s.files[key];
+  f.path = path;
+  f.identity = r.identity;
+  f.plugin = r.plugin;
+  f.deleted = false;
+  f.last_parse_time = unix_now();
+  if (!r.ok) {
+    f.ok = false;
+    f.error = r.error;
+    ++s.parse_errors[r.plugin];
+    s.last_error = path + ": " + r.error;
+    store_.remove(s.cfg.name, key);
+    spdlog::warn("source {}: {}: {}", s.cfg.name, path, r.error);
+    return;
+  }
+  f.ok = true;
+  f.error.clear();
+  s.last_success = f.last_parse_time;
+  store::Document doc;
+  doc.key = key;
+  doc.path = path;
+  doc.plugin = r.plugin;
+  doc.mtime = static_cast<double>(r.identity.mtime_ns) / 1e9;
+  doc.contribution = std::move(r.contribution);
+  if (doc.contribution->records_skipped)
+    spdlog::info("source {}: {}: {} records skipped (first: {})", s.cfg.name, path,
+                 doc.contribution->records_skipped, doc.contribution->skip_reasons.front());
+  store_.put(s.cfg.name, std::move(doc));
+  spdlog::debug("source {}: parsed {} with {}", s.cfg.name, path, r.plugin);
+}
+
+void IngestEngine::drop_file(SourceState& s, const std::string& key) {
+  auto it = s.files.find(key);
+  if (it == s.files.end()) return;
+  if (s.cfg.on_delete == config::OnDelete::keep && it->second.ok) {
+    it->second.deleted = true;
+    return;
+  }
+  store_.remove(s.cfg.name, key);
+  s.files.erase(it);
+}
+
+void IngestEngine::publish() {
+  store::FamilyMap families = store_.merge();
+  append_self_metrics(families, store_, sources_, registry_);
+  std::string text = expo::render(families);
+  std::string status = render_status_json(sources_, registry_, store_, ready_);
+  slot_.publish(std::make_shared<const Snapshot>(std::move(text), std::move(status), ready_,
+                                                 ++generation_));
+}
+
+}  // namespace rex::app

@@ -1,0 +1,87 @@
+// The ingest side of the server. Runs on its own thread (never on the HTTP I/O threads): watches the
+// sources' folders, parses changed files through their plugins, keeps the store, and publishes a
+// fresh Snapshot after every batch of changes.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "app/document_reader.hpp"
+#include "app/snapshot.hpp"
+#include "config/config.hpp"
+#include "plugin/registry.hpp"
+#include "source/file_scanner.hpp"
+#include "source/inotify_watcher.hpp"
+#include "store/store.hpp"
+
+namespace rex::app {
+
+// What the server knows about one file of a source.
+struct FileState {
+  std::string path;
+  FileIdentity identity;
+  std::string plugin;
+  bool ok = false;
+  bool deleted = false;  // gone from disk but kept (on_delete: keep)
+  std::string error;
+  double last_parse_time = 0;  // Unix seconds
+};
+
+struct SourceState {
+  config::SourceConfig cfg;
+  source::GlobPattern glob;
+  std::map<std::string, FileState> files;  // by identity key (device:inode)
+  std::set<std::string> watched_dirs;
+  std::map<std::string, uint64_t> parse_errors;  // by plugin
+  std::optional<double> last_success;            // Unix seconds
+  std::string last_error;
+};
+
+class IngestEngine {
+ public:
+  IngestEngine(boost::asio::io_context& ioc, config::Config cfg, plugin::Registry registry,
+               SnapshotSlot& slot);
+
+  // Starts watching and schedules the initial scan; the work runs when `ioc` runs.
+  void start();
+  void stop();
+
+  // For tests and status: read on the ingest thread only.
+  const std::vector<std::unique_ptr<SourceState>>& sources() const { return sources_; }
+  const plugin::Registry& registry() const { return registry_; }
+
+ private:
+  void on_folder_events(const std::vector<source::FolderEvent>& events);
+  void scan_all();
+  // Brings `source` in line with the disk for `paths` (or for everything it matches when `full`).
+  void reconcile(SourceState& s, const std::vector<std::string>& paths, bool full);
+  void parse_into_store(SourceState& s, const std::string& key, const std::string& path);
+  void drop_file(SourceState& s, const std::string& key);
+  void watch_dirs(SourceState& s);
+  void schedule_scan();
+  void schedule_dir_retry();
+  void publish();
+
+  boost::asio::io_context& ioc_;
+  config::Config cfg_;
+  plugin::Registry registry_;
+  SnapshotSlot& slot_;
+  store::Store store_;
+  std::vector<std::unique_ptr<SourceState>> sources_;
+  source::InotifyWatcher watcher_;
+  boost::asio::steady_timer scan_timer_;
+  boost::asio::steady_timer dir_retry_timer_;
+  bool ready_ = false;
+  bool stopped_ = false;
+  uint64_t generation_ = 0;
+};
+
+}  // namespace rex::app

@@ -1,0 +1,73 @@
+#include "app/status_json.hpp"
+
+#include "app/json_writer.hpp"
+
+namespace rex::app {
+
+std::string render_status_json(const std::vector<std::unique_ptr<SourceState>>& sources,
+                               const plugin::Registry& registry, const store::Store& store,
+                               bool ready) {
+  JsonWriter w;
+  w.begin_object();
+  w.field("version", REX_VERSION);
+  w.field("ready", ready);
+  w.key("plugin_dir").value(registry.directory());
+  w.key("plugins").begin_array();
+  for (const auto& [name, p] : registry.all()) {
+    w.begin_object();
+    w.field("name", name).field("version", p->version()).field("abi", p->abi());
+    w.field("file", p->path());
+    w.field("kind", p->kind() == REX_PLUGIN_DOCUMENT ? "document" : "line_stream");
+    w.end_object();
+  }
+  w.end_array();
+  w.key("plugin_failures").begin_array();
+  for (const auto& f : registry.failures())
+    w.begin_object().field("file", f.file).field("error", f.error).end_object();
+  w.end_array();
+  w.key("sources").begin_array();
+  for (const auto& s : sources) {
+    w.begin_object();
+    w.field("name", s->cfg.name).field("path", s->cfg.path).field("plugin", s->cfg.plugin);
+    w.key("watched_dirs").begin_array();
+    for (const auto& d : s->watched_dirs) w.value(d);
+    w.end_array();
+    w.key("last_success");
+    if (s->last_success)
+      w.value(*s->last_success);
+    else
+      w.null();
+    w.key("last_error");
+    if (s->last_error.empty())
+      w.null();
+    else
+      w.value(s->last_error);
+    w.key("files").begin_array();
+    for (const auto& [key, f] : s->files) {
+      w.begin_object();
+      w.field("path", f.path).field("id", key).field("plugin", f.plugin);
+      w.field("status", f.ok ? (f.deleted ? "deleted_kept" : "ok") : "error");
+      w.field("last_parse", f.last_parse_time);
+      w.key("error");
+      if (f.error.empty())
+        w.null();
+      else
+        w.value(f.error);
+      const store::Document* d = store.find(s->cfg.name, key);
+      uint64_t skipped = d && d->contribution ? d->contribution->records_skipped : 0;
+      w.field("records_skipped", skipped);
+      w.key("skip_reasons").begin_array();
+      if (d && d->contribution)
+        for (const auto& r : d->contribution->skip_reasons) w.value(r);
+      w.end_array();
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return w.take();
+}
+
+}  // namespace rex::app

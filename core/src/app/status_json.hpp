@@ -1,0 +1,16 @@
+// GET /api/v1/status: each source, its files, the plugin that parsed each, when, and what failed.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/ingest_engine.hpp"
+
+namespace rex::app {
+
+std::string render_status_json(const std::vector<std::unique_ptr<SourceState>>& sources,
+                               const plugin::Registry& registry, const store::Store& store,
+                               bool ready);
+
+}  // namespace rex::app

@@ -1,0 +1,44 @@
+#include "http/listener.hpp"
+
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/session.hpp"
+
+namespace rex::http {
+
+namespace asio = boost::asio;
+
+Listener::Listener(asio::io_context& ioc, const asio::ip::tcp::endpoint& endpoint,
+                   const app::SnapshotSlot& slot, const Limits& limits)
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), slot_(slot), limits_(limits) {
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+void Listener::run() { do_accept(); }
+
+void Listener::stop() {
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
+void Listener::do_accept() {
+  acceptor_.async_accept(asio::make_strand(ioc_),
+                         boost::beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+}
+
+void Listener::on_accept(boost::system::error_code ec, asio::ip::tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  if (ec) {
+    spdlog::warn("accept failed: {}", ec.message());
+  } else {
+    std::make_shared<Session>(std::move(socket), slot_, limits_)->run();
+  }
+  do_accept();
+}
+
+}  // namespace rex::http

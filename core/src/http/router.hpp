@@ -1,0 +1,36 @@
+// Routing: a free function from request to reply, apart from the transport.
+#pragma once
+
+#include <boost/beast/http.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "app/snapshot.hpp"
+
+namespace rex::http {
+
+namespace bhttp = boost::beast::http;
+
+struct Reply {
+  bhttp::status status = bhttp::status::ok;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string content_encoding;  // "gzip" when body is compressed
+  std::string allow;             // for 405
+  std::shared_ptr<const void> owner;  // keeps `body` alive while it is written
+  std::string_view body;              // points into `owner` or `owned`
+  std::string owned;
+  bool head_only = false;
+
+  void set_text(bhttp::status s, std::string text);
+};
+
+using Request = bhttp::request<bhttp::string_body>;
+
+Reply route(const Request& req, const app::SnapshotSlot& slot);
+
+// Whether an Accept-Encoding header value accepts gzip (q=0 refuses it).
+bool accepts_gzip(std::string_view accept_encoding);
+
+}  // namespace rex::http

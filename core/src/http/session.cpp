@@ -1,0 +1,92 @@
+#include "http/session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <spdlog/spdlog.h>
+
+namespace rex::http {
+
+namespace beast = boost::beast;
+
+Session::Session(boost::asio::ip::tcp::socket&& socket, const app::SnapshotSlot& slot,
+                 const Limits& limits)
+    : stream_(std::move(socket)), slot_(slot), limits_(limits) {}
+
+void Session::run() {
+  // Start on the session's strand.
+  boost::asio::dispatch(stream_.get_executor(),
+                        beast::bind_front_handler(&Session::do_read, shared_from_this()));
+}
+
+void Session::do_read() {
+  // A fresh parser per message, each with its own limits.
+  parser_.emplace();
+  parser_->header_limit(limits_.header_bytes);
+  parser_->body_limit(limits_.body_bytes);
+  stream_.expires_after(limits_.read_timeout);
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    beast::bind_front_handler(&Session::on_read, shared_from_this()));
+}
+
+void Session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout) return do_close();
+  if (ec == bhttp::error::header_limit) {
+    Reply r;
+    r.set_text(bhttp::status::request_header_fields_too_large, "431 request header fields too large\n");
+    return send(std::move(r), false, 11);
+  }
+  if (ec == bhttp::error::body_limit) {
+    Reply r;
+    r.set_text(bhttp::status::payload_too_large, "413 payload too large\n");
+    return send(std::move(r), false, 11);
+  }
+  if (ec) {
+    if (ec != boost::asio::error::operation_aborted && ec != boost::asio::error::connection_reset &&
+        ec != bhttp::error::partial_message) {
+      Reply r;
+      r.set_text(bhttp::status::bad_request, "400 bad request: " + ec.message() + "\n");
+      return send(std::move(r), false, 11);
+    }
+    return do_close();
+  }
+  const auto& req = parser_->get();
+  bool keep_alive = req.keep_alive() && ++served_ < limits_.requests_per_connection;
+  send(route(req, slot_), keep_alive, req.version());
+}
+
+void Session::send(Reply reply, bool keep_alive, unsigned version) {
+  reply_ = std::move(reply);
+  response_.emplace(reply_.status, version);
+  auto& res = *response_;
+  res.set(bhttp::field::server, "results_exporter/" REX_VERSION);
+  res.set(bhttp::field::content_type, reply_.content_type);
+  if (!reply_.content_encoding.empty()) {
+    res.set(bhttp::field::content_encoding, reply_.content_encoding);
+    res.set(bhttp::field::vary, "Accept-Encoding");
+  }
+  if (!reply_.allow.empty()) res.set(bhttp::field::allow, reply_.allow);
+  res.keep_alive(keep_alive);
+  if (reply_.head_only) {
+    res.content_length(reply_.body.size());
+  } else {
+    res.body() = {reply_.body.data(), reply_.body.size()};
+    res.prepare_payload();
+  }
+  stream_.expires_after(limits_.write_timeout);
+  bhttp::async_write(stream_, res,
+                     beast::bind_front_handler(&Session::on_write, shared_from_this(), !keep_alive));
+}
+
+void Session::on_write(bool close, beast::error_code ec, std::size_t) {
+  reply_ = Reply{};
+  response_.reset();
+  if (ec) return do_close();
+  if (close) return do_close();
+  do_read();
+}
+
+void Session::do_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace rex::http
