@@ -18,9 +18,10 @@ double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// A file modified this recently may still be being written; a periodic scan leaves it to the
-// close-after-write event (or the next scan) instead of counting a half-written file as an error.
-constexpr int64_t kSettleNs = 1'000'000'000;
+// A file modified this recently may still be being written: when it fails to parse, it is tried
+// again once it has been quiet this long, and only then counted as an error.
+constexpr auto kSettle = std::chrono::milliseconds(1000);
+constexpr int64_t kSettleNs = std::chrono::nanoseconds(kSettle).count();
 
 bool recently_modified(const FileIdentity& id) {
   auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -45,7 +46,8 @@ IngestEngine::IngestEngine(boost::asio::io_context& ioc, config::Config cfg,
             scan_all();
           }),
       scan_timer_(ioc),
-      dir_retry_timer_(ioc) {
+      dir_retry_timer_(ioc),
+      settle_timer_(ioc) {
   for (const auto& sc : cfg_.sources) {
     auto s = std::make_unique<SourceState>();
     s->cfg = sc;
@@ -70,6 +72,7 @@ void IngestEngine::stop() {
   stopped_ = true;
   scan_timer_.cancel();
   dir_retry_timer_.cancel();
+  settle_timer_.cancel();
   watcher_.stop();
 }
 
@@ -100,6 +103,20 @@ void IngestEngine::schedule_dir_retry() {
       }
     }
     if (changed) publish();
+  });
+}
+
+void IngestEngine::schedule_settle_retry(SourceState& s, const std::string& path) {
+  settling_[&s].insert(path);
+  if (stopped_ || settle_timer_.expiry() > std::chrono::steady_clock::now()) return;
+  settle_timer_.expires_after(kSettle + std::chrono::milliseconds(50));
+  settle_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    auto settling = std::move(settling_);
+    settling_.clear();
+    for (auto& [source, paths] : settling)
+      reconcile(*source, std::vector<std::string>(paths.begin(), paths.end()), false);
+    publish();
   });
 }
 
@@ -176,13 +193,20 @@ void IngestEngine::reconcile(SourceState& s, const std::vector<std::string>& pat
       // A failed file named by an event is tried again (permissions may have changed).
       if (full || known->second.ok) continue;
     }
-    if (full && known == s.files.end() && recently_modified(id)) continue;
     parse_into_store(s, key, path);
   }
 }
 
 void IngestEngine::parse_into_store(SourceState& s, const std::string& key, const std::string& path) {
   FileParse r = parse_file(registry_, s.cfg.plugin, path, s.cfg.labels, cfg_.max_document_bytes);
+  if (!r.ok && r.identity.inode != 0 && recently_modified(r.identity)) {
+    // Probably still being written: neither an error nor data yet. Its close-after-write event, or
+    // the retry below, parses it again.
+    store_.remove(s.cfg.name, key);
+    s.files.erase(key);
+    schedule_settle_retry(s, path);
+    return;
+  }
   FileState& f = s.files[key];
   f.path = path;
   f.identity = r.identity;

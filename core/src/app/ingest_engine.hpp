@@ -68,6 +68,7 @@ class IngestEngine {
   void watch_dirs(SourceState& s);
   void schedule_scan();
   void schedule_dir_retry();
+  void schedule_settle_retry(SourceState& s, const std::string& path);
   void publish();
 
   boost::asio::io_context& ioc_;
@@ -79,6 +80,8 @@ class IngestEngine {
   source::InotifyWatcher watcher_;
   boost::asio::steady_timer scan_timer_;
   boost::asio::steady_timer dir_retry_timer_;
+  boost::asio::steady_timer settle_timer_;
+  std::map<SourceState*, std::set<std::string>> settling_;  // paths to parse again once quiet
   bool ready_ = false;
   bool stopped_ = false;
   uint64_t generation_ = 0;
