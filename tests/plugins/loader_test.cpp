@@ -17,7 +17,8 @@ using rex::plugin::Registry;
 namespace {
 
 std::string variant_path(const std::string& variant) {
-  std::string name = variant == "no_entry" ? "test_plugin_no_entry.so" : "test_plugin_" + variant + ".so";
+  std::string name =
+      variant == "no_entry" ? "test_plugin_no_entry.so" : "test_plugin_" + variant + ".so";
   return std::string(REX_TEST_PLUGIN_DIR) + "/" + variant + "/" + name;
 }
 
@@ -36,7 +37,8 @@ TEST(Loader, LoadsAGoodPluginAndParsesThroughIt) {
   ASSERT_NE(p, nullptr) << error;
   EXPECT_EQ(p->name(), "test_plugin");
   EXPECT_EQ(p->version(), "1.0.0");
-  EXPECT_EQ(p->abi(), std::to_string(REX_ABI_VERSION_MAJOR) + "." + std::to_string(REX_ABI_VERSION_MINOR));
+  EXPECT_EQ(p->abi(),
+            std::to_string(REX_ABI_VERSION_MAJOR) + "." + std::to_string(REX_ABI_VERSION_MINOR));
   EXPECT_GT(p->probe("TEST 1"), 0.9);
   EXPECT_EQ(p->probe("{\"tasks\": []}"), 0.0);
 

@@ -85,7 +85,8 @@ TEST(OsworldDetailed, NumbersWrittenAsStringsAreNumbers) {
   auto c = parse_ok(R"({"timestamp": "1761690000", "detailed_results": [
     {"category": "a", "success": true, "steps_taken": "5", "execution_time": "3.2"}]})");
   EXPECT_EQ(c->timestamp, 1761690000);
-  auto* d = histogram(*c, "osworld_task_duration_seconds", {{"category", "a"}, {"status", "success"}});
+  auto* d =
+      histogram(*c, "osworld_task_duration_seconds", {{"category", "a"}, {"status", "success"}});
   ASSERT_NE(d, nullptr);
   EXPECT_DOUBLE_EQ(d->sum, 3.2);
   auto* s = histogram(*c, "osworld_steps_per_task", {{"category", "a"}});
@@ -104,15 +105,17 @@ TEST(OsworldDetailed, EntriesWithMissingOrWrongFieldsAreSkippedAndCounted) {
     "not an object")"));
   EXPECT_EQ(c->records_skipped, 6u);
   EXPECT_EQ(value(*c, "osworld_tasks_total", {{"category", "a"}}), 1);
-  EXPECT_EQ(value(*c, "osworld_tasks_failed", {{"category", "a"}, {"failure_reason", "failed"}}), 0);
+  EXPECT_EQ(value(*c, "osworld_tasks_failed", {{"category", "a"}, {"failure_reason", "failed"}}),
+            0);
   EXPECT_EQ(value(*c, "osworld_benchmark_success_rate", {{"category", "a"}}), 100);
   EXPECT_FALSE(c->skip_reasons.empty());
 }
 
 TEST(OsworldDetailed, ALabelTheInputDoesNotProvideIsLeftOff) {
-  auto c = parse_ok(doc_with(R"({"success": false, "execution_time": 2})"));
-  EXPECT_EQ(value(*c, "osworld_tasks_total", {}), 1);
-  EXPECT_EQ(value(*c, "osworld_tasks_failed", {{"failure_reason", "failed"}}), 1);
+  auto c = parse_ok(
+      doc_with(R"({"success": false, "execution_time": 2}, {"category": null, "success": false})"));
+  EXPECT_EQ(value(*c, "osworld_tasks_total", {}), 2);
+  EXPECT_EQ(value(*c, "osworld_tasks_failed", {{"failure_reason", "failed"}}), 2);
   EXPECT_EQ(value(*c, "osworld_tasks_failed", {{"failure_reason", "error"}}), 0);
   EXPECT_FALSE(value(*c, "osworld_tasks_total", {{"category", "unknown"}}).has_value());
 }
@@ -122,7 +125,8 @@ TEST(OsworldDetailed, EmptyOrNullErrorIsAPlainFailure) {
     {"category": "a", "success": false, "error": ""},
     {"category": "a", "success": false, "error": null},
     {"category": "a", "success": false, "error": "boom"})"));
-  EXPECT_EQ(value(*c, "osworld_tasks_failed", {{"category", "a"}, {"failure_reason", "failed"}}), 2);
+  EXPECT_EQ(value(*c, "osworld_tasks_failed", {{"category", "a"}, {"failure_reason", "failed"}}),
+            2);
   EXPECT_EQ(value(*c, "osworld_tasks_failed", {{"category", "a"}, {"failure_reason", "error"}}), 1);
   EXPECT_EQ(value(*c, "osworld_benchmark_success_rate", {{"category", "a"}}), 0);
 }
@@ -193,11 +197,24 @@ TEST(OsworldDetailed, AHundredMegabyteDocument) {
   double total = 0, failed = 0, error = 0;
   for (const char* cat : cats) {
     total += value(*c, "osworld_tasks_total", {{"category", cat}}).value_or(-1e18);
-    failed += value(*c, "osworld_tasks_failed", {{"category", cat}, {"failure_reason", "failed"}}).value_or(-1e18);
-    error += value(*c, "osworld_tasks_failed", {{"category", cat}, {"failure_reason", "error"}}).value_or(-1e18);
+    failed += value(*c, "osworld_tasks_failed", {{"category", cat}, {"failure_reason", "failed"}})
+                  .value_or(-1e18);
+    error += value(*c, "osworld_tasks_failed", {{"category", cat}, {"failure_reason", "error"}})
+                 .value_or(-1e18);
   }
   EXPECT_EQ(total, static_cast<double>(n));
   EXPECT_EQ(failed + error, static_cast<double>(failures));
   EXPECT_EQ(error, static_cast<double>(errors));
   EXPECT_EQ(c->records_skipped, 0u);
+}
+
+TEST(OsworldDetailed, NullFiguresAreAbsentNotErrors) {
+  auto c = parse_ok(doc_with(R"({"category": "a", "success": false, "error": "boom",
+                                 "steps_taken": null, "execution_time": null})"));
+  EXPECT_EQ(c->records_skipped, 0u);
+  EXPECT_EQ(value(*c, "osworld_tasks_total", {{"category", "a"}}), 1);
+  EXPECT_EQ(histogram(*c, "osworld_steps_per_task", {{"category", "a"}}), nullptr);
+  EXPECT_EQ(
+      histogram(*c, "osworld_task_duration_seconds", {{"category", "a"}, {"status", "failed"}}),
+      nullptr);
 }

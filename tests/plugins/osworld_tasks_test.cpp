@@ -28,9 +28,11 @@ TEST(OsworldTasks, SampleFileGivesTheCatalogueMetrics) {
   EXPECT_EQ(value(c, "osworld_tasks_total", {{"category", "application_usage"}}), 2);
   EXPECT_EQ(value(c, "osworld_tasks_total", {{"category", "system_operations"}}), 1);
   EXPECT_EQ(value(c, "osworld_tasks_failed",
-                  {{"category", "application_usage"}, {"failure_reason", "failed"}}), 1);
+                  {{"category", "application_usage"}, {"failure_reason", "failed"}}),
+            1);
   EXPECT_EQ(value(c, "osworld_tasks_failed",
-                  {{"category", "system_operations"}, {"failure_reason", "error"}}), 0);
+                  {{"category", "system_operations"}, {"failure_reason", "error"}}),
+            0);
   EXPECT_EQ(value(c, "osworld_benchmark_success_rate", {{"category", "application_usage"}}), 50);
   EXPECT_EQ(value(c, "osworld_benchmark_success_rate", {{"category", "system_operations"}}), 100);
   EXPECT_NEAR(*value(c, "osworld_mock_vs_real", {{"backend_type", "mock"}}), 200.0 / 3, 1e-9);
@@ -67,7 +69,8 @@ TEST(OsworldTasks, ErrorsAndStringsAndSkips) {
   EXPECT_EQ(c->timestamp, 1700000000);
   EXPECT_EQ(c->records_skipped, 2u);
   EXPECT_EQ(value(*c, "osworld_tasks_failed", {{"category", "a"}, {"failure_reason", "error"}}), 1);
-  auto* d = histogram(*c, "osworld_task_duration_seconds", {{"category", "a"}, {"status", "failed"}});
+  auto* d =
+      histogram(*c, "osworld_task_duration_seconds", {{"category", "a"}, {"status", "failed"}});
   ASSERT_NE(d, nullptr);
   EXPECT_DOUBLE_EQ(d->sum, 12.5);
 }

@@ -1,5 +1,6 @@
-// A small plugin built in several variants (REX_TEST_VARIANT_*), to test the loader with real shared
-// objects: a good one, and ones with a wrong ABI, a short descriptor, no probe, or invalid output.
+// A small plugin built in several variants (REX_TEST_VARIANT_*), to test the loader with real
+// shared objects: a good one, and ones with a wrong ABI, a short descriptor, no probe, or invalid
+// output.
 //
 // Documents it understands: "TEST <value>" -> test_documents_total += 1, test_value = value.
 #include <results_exporter/plugin_sdk.hpp>
@@ -9,7 +10,9 @@
 namespace {
 
 struct TestPlugin {
-  static double probe(std::string_view head) noexcept { return head.starts_with("TEST") ? 0.95 : 0; }
+  static double probe(std::string_view head) noexcept {
+    return head.starts_with("TEST") ? 0.95 : 0;
+  }
 
   static rex::sdk::Status parse(rex::sdk::Emitter& out, std::string_view doc) {
     if (!doc.starts_with("TEST ")) return rex::sdk::Status::parse_error("not a TEST document");

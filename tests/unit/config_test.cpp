@@ -69,13 +69,18 @@ TEST(Config, BadValuesAreErrors) {
   EXPECT_NE(error_of("listen_address: 'a:99999'").find("bad port"), std::string::npos);
   EXPECT_NE(error_of("scan_interval: soon").find("scan_interval"), std::string::npos);
   EXPECT_NE(error_of("sources: {a: 1}").find("must be a list"), std::string::npos);
-  EXPECT_NE(error_of("sources:\n  - path: x\n").find("sources[0].name: is required"), std::string::npos);
-  EXPECT_NE(error_of("sources:\n  - name: a\n").find("sources[0].path: is required"), std::string::npos);
-  EXPECT_NE(error_of("sources:\n  - {name: a, path: x, plugin: Bad-Name}\n").find("not a plugin name"),
+  EXPECT_NE(error_of("sources:\n  - path: x\n").find("sources[0].name: is required"),
             std::string::npos);
-  EXPECT_NE(error_of("sources:\n  - {name: a, path: x, labels: {9x: y}}\n").find("not a valid label name"),
+  EXPECT_NE(error_of("sources:\n  - name: a\n").find("sources[0].path: is required"),
             std::string::npos);
-  EXPECT_NE(error_of("sources:\n  - {name: a, path: x}\n  - {name: a, path: y}\n").find("used by an earlier source"),
+  EXPECT_NE(
+      error_of("sources:\n  - {name: a, path: x, plugin: Bad-Name}\n").find("not a plugin name"),
+      std::string::npos);
+  EXPECT_NE(error_of("sources:\n  - {name: a, path: x, labels: {9x: y}}\n")
+                .find("not a valid label name"),
+            std::string::npos);
+  EXPECT_NE(error_of("sources:\n  - {name: a, path: x}\n  - {name: a, path: y}\n")
+                .find("used by an earlier source"),
             std::string::npos);
   EXPECT_NE(error_of("sources:\n  - {name: a, path: x, on_delete: maybe}\n").find("drop or keep"),
             std::string::npos);

@@ -25,8 +25,8 @@ int32_t declare(ContributionBuilder& b, const char* name, rex_metric_type type,
   return b.host()->declare_family(b.host()->ctx, &d);
 }
 
-void add(ContributionBuilder& b, int32_t fam, std::vector<std::pair<const char*, const char*>> labels,
-         double v) {
+void add(ContributionBuilder& b, int32_t fam,
+         std::vector<std::pair<const char*, const char*>> labels, double v) {
   std::vector<rex_label> ls;
   for (auto [k, val] : labels) ls.push_back({s(k), s(val)});
   b.host()->counter_add(b.host()->ctx, fam, ls.data(), ls.size(), v);
@@ -112,8 +112,8 @@ TEST(ContributionBuilder, Utf8Validation) {
   EXPECT_TRUE(ContributionBuilder::valid_utf8("plain"));
   EXPECT_TRUE(ContributionBuilder::valid_utf8("arrow \xe2\x86\x92 ok"));
   EXPECT_TRUE(ContributionBuilder::valid_utf8("\xf0\x9f\x98\x80"));
-  EXPECT_FALSE(ContributionBuilder::valid_utf8("\xc0\xaf"));        // overlong
-  EXPECT_FALSE(ContributionBuilder::valid_utf8("\xe2\x86"));        // truncated
-  EXPECT_FALSE(ContributionBuilder::valid_utf8("\xed\xa0\x80"));    // surrogate
+  EXPECT_FALSE(ContributionBuilder::valid_utf8("\xc0\xaf"));          // overlong
+  EXPECT_FALSE(ContributionBuilder::valid_utf8("\xe2\x86"));          // truncated
+  EXPECT_FALSE(ContributionBuilder::valid_utf8("\xed\xa0\x80"));      // surrogate
   EXPECT_FALSE(ContributionBuilder::valid_utf8("\xf4\x90\x80\x80"));  // > U+10FFFF
 }

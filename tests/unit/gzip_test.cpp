@@ -4,7 +4,8 @@
 
 TEST(Gzip, RoundTripsAndCompresses) {
   std::string text;
-  for (int i = 0; i < 10000; ++i) text += "osworld_tasks_total{category=\"c" + std::to_string(i % 7) + "\"} 1\n";
+  for (int i = 0; i < 10000; ++i)
+    text += "osworld_tasks_total{category=\"c" + std::to_string(i % 7) + "\"} 1\n";
   std::string gz = rex::expo::gzip_compress(text);
   ASSERT_GE(gz.size(), 2u);
   EXPECT_EQ(static_cast<unsigned char>(gz[0]), 0x1f);  // gzip magic
@@ -15,4 +16,6 @@ TEST(Gzip, RoundTripsAndCompresses) {
 
 TEST(Gzip, EmptyInput) { EXPECT_EQ(rex::expo::gzip_decompress(rex::expo::gzip_compress("")), ""); }
 
-TEST(Gzip, GarbageIsAnError) { EXPECT_THROW(rex::expo::gzip_decompress("not gzip"), std::runtime_error); }
+TEST(Gzip, GarbageIsAnError) {
+  EXPECT_THROW(rex::expo::gzip_decompress("not gzip"), std::runtime_error);
+}

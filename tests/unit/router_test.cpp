@@ -38,10 +38,12 @@ TEST(Router, ServesTheSnapshot) {
   auto gz = http::route(request(bhttp::verb::get, "/metrics", "gzip"), slot);
   EXPECT_EQ(gz.content_encoding, "gzip");
   EXPECT_EQ(expo::gzip_decompress(gz.body), "m 1\n");
-  EXPECT_EQ(http::route(request(bhttp::verb::get, "/api/v1/status"), slot).content_type, "application/json");
+  EXPECT_EQ(http::route(request(bhttp::verb::get, "/api/v1/status"), slot).content_type,
+            "application/json");
   EXPECT_EQ(http::route(request(bhttp::verb::get, "/-/ready"), slot).status, bhttp::status::ok);
   EXPECT_EQ(http::route(request(bhttp::verb::get, "/-/healthy"), slot).status, bhttp::status::ok);
-  EXPECT_NE(http::route(request(bhttp::verb::get, "/"), slot).body.find("/metrics"), std::string::npos);
+  EXPECT_NE(http::route(request(bhttp::verb::get, "/"), slot).body.find("/metrics"),
+            std::string::npos);
   EXPECT_TRUE(http::route(request(bhttp::verb::head, "/metrics"), slot).head_only);
 }
 
@@ -51,5 +53,6 @@ TEST(Router, UnknownPathsAndMethods) {
   auto r = http::route(request(bhttp::verb::post, "/metrics"), slot);
   EXPECT_EQ(r.status, bhttp::status::method_not_allowed);
   EXPECT_EQ(r.allow, "GET, HEAD");
-  EXPECT_EQ(http::route(request(bhttp::verb::delete_, "/nope"), slot).status, bhttp::status::not_found);
+  EXPECT_EQ(http::route(request(bhttp::verb::delete_, "/nope"), slot).status,
+            bhttp::status::not_found);
 }

@@ -55,7 +55,10 @@ double scalar(const FamilyMap& m, const std::string& f, const LabelSet& l) {
 TEST(Store, CountersAreSummedOverDocuments) {
   Store s;
   s.put("src", DocBuilder().counter("c_total", {{"k", "a"}}, 2).doc("1"));
-  s.put("src", DocBuilder().counter("c_total", {{"k", "a"}}, 3).counter("c_total", {{"k", "b"}}, 1).doc("2"));
+  s.put("src", DocBuilder()
+                   .counter("c_total", {{"k", "a"}}, 3)
+                   .counter("c_total", {{"k", "b"}}, 1)
+                   .doc("2"));
   auto m = s.merge();
   EXPECT_EQ(scalar(m, "c_total", {{"k", "a"}}), 5);
   EXPECT_EQ(scalar(m, "c_total", {{"k", "b"}}), 1);
@@ -82,7 +85,11 @@ TEST(Store, ARemovedDocumentTakesItsContributionAway) {
 TEST(Store, AGaugeFamilyComesWholeFromTheNewestDocument) {
   Store s;
   // The newer document (by its own timestamp) has category b only: a is not kept from the older.
-  s.put("src", DocBuilder().gauge("rate", {{"c", "a"}}, 10).gauge("rate", {{"c", "b"}}, 20).at(100).doc("old", 999));
+  s.put("src", DocBuilder()
+                   .gauge("rate", {{"c", "a"}}, 10)
+                   .gauge("rate", {{"c", "b"}}, 20)
+                   .at(100)
+                   .doc("old", 999));
   s.put("src", DocBuilder().gauge("rate", {{"c", "b"}}, 30).at(200).doc("new", 1));
   auto m = s.merge();
   EXPECT_EQ(scalar(m, "rate", {{"c", "b"}}), 30);

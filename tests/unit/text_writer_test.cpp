@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <locale>
 #include <cmath>
 #include <limits>
+#include <locale>
 
 using namespace rex;
 
@@ -36,7 +36,8 @@ TEST(TextWriter, Values) {
 }
 
 TEST(TextWriter, ValuesIgnoreTheLocale) {
-  // A locale whose decimal point is a comma, as a German one has; the exposition must not follow it.
+  // A locale whose decimal point is a comma, as a German one has; the exposition must not follow
+  // it.
   struct CommaDecimal : std::numpunct<char> {
     char do_decimal_point() const override { return ','; }
   };
@@ -59,7 +60,8 @@ TEST(TextWriter, LabelValuesAndHelpAreEscaped) {
 TEST(TextWriter, CounterWithoutLabels) {
   auto f = family("jobs_total", store::MetricType::counter);
   f.scalars[{}] = 3;
-  EXPECT_EQ(expo::render({{"jobs_total", f}}), "# HELP jobs_total Help.\n# TYPE jobs_total counter\njobs_total 3\n");
+  EXPECT_EQ(expo::render({{"jobs_total", f}}),
+            "# HELP jobs_total Help.\n# TYPE jobs_total counter\njobs_total 3\n");
 }
 
 TEST(TextWriter, HistogramBucketsAreCumulativeWithInfSumAndCount) {

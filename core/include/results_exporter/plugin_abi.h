@@ -15,9 +15,9 @@
  * Naming: `rex_` types are shared; `rex_host_*` callbacks are implemented by the host and called by
  * the plugin; the functions in `rex_plugin` are implemented by the plugin and called by the host.
  *
- * Ownership: every pointer the host passes into a plugin call lives until that call returns; the host
- * copies whatever it keeps during the callback. Strings in the `rex_plugin` descriptor must live as
- * long as the shared object stays loaded (string literals).
+ * Ownership: every pointer the host passes into a plugin call lives until that call returns; the
+ * host copies whatever it keeps during the callback. Strings in the `rex_plugin` descriptor must
+ * live as long as the shared object stays loaded (string literals).
  */
 #ifndef RESULTS_EXPORTER_PLUGIN_ABI_H
 #define RESULTS_EXPORTER_PLUGIN_ABI_H
@@ -108,8 +108,8 @@ typedef struct rex_host {
   int32_t (*declare_family)(rex_host_ctx* ctx, const rex_family_desc* desc);
 
   /* Adds `value` (finite, >= 0) to a counter series. A call with 0 makes the series exist. */
-  void (*counter_add)(rex_host_ctx* ctx, int32_t family, const rex_label* labels, size_t label_count,
-                      double value);
+  void (*counter_add)(rex_host_ctx* ctx, int32_t family, const rex_label* labels,
+                      size_t label_count, double value);
 
   /* Sets a gauge series; within one document the last call wins. */
   void (*gauge_set)(rex_host_ctx* ctx, int32_t family, const rex_label* labels, size_t label_count,

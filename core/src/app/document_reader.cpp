@@ -31,7 +31,7 @@ void PaddedDocument::strip_bom() noexcept {
 }
 
 bool stat_file(const std::string& path, FileIdentity& identity) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
   identity = identity_of(st);
   return true;
@@ -44,7 +44,7 @@ bool PaddedDocument::read_file(const std::string& path, uint64_t max_bytes, Padd
     error = "cannot open: " + std::string(std::strerror(errno));
     return false;
   }
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     error = "not a regular file";
     ::close(fd);
@@ -69,7 +69,8 @@ bool PaddedDocument::read_file(const std::string& path, uint64_t max_bytes, Padd
       }
       out.buffer_.resize(out.buffer_.size() * 2 + 4096, 0);
     }
-    ssize_t n = ::read(fd, out.buffer_.data() + used, out.buffer_.size() - used - REX_INPUT_PADDING);
+    ssize_t n =
+        ::read(fd, out.buffer_.data() + used, out.buffer_.size() - used - REX_INPUT_PADDING);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       error = "read failed: " + std::string(std::strerror(errno));

@@ -2,8 +2,8 @@
 
 #include <sys/inotify.h>
 
-#include <chrono>
 #include <spdlog/spdlog.h>
+#include <chrono>
 
 #include "app/parse_file.hpp"
 #include "app/self_metrics.hpp"
@@ -25,7 +25,8 @@ constexpr int64_t kSettleNs = std::chrono::nanoseconds(kSettle).count();
 
 bool recently_modified(const FileIdentity& id) {
   auto now = std::chrono::system_clock::now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() - id.mtime_ns < kSettleNs;
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() - id.mtime_ns <
+         kSettleNs;
 }
 
 constexpr auto kDirRetry = std::chrono::seconds(1);
@@ -81,8 +82,8 @@ void IngestEngine::watch_dirs(SourceState& s) {
     if (s.watched_dirs.count(dir) && watcher_.watching(dir)) continue;
     if (watcher_.watch(dir)) s.watched_dirs.insert(dir);
   }
-  bool missing = s.glob.dir_pattern.find_first_of("*?[") != std::string::npos ||
-                 s.watched_dirs.empty();
+  bool missing =
+      s.glob.dir_pattern.find_first_of("*?[") != std::string::npos || s.watched_dirs.empty();
   if (missing) schedule_dir_retry();
 }
 
@@ -156,7 +157,8 @@ void IngestEngine::on_folder_events(const std::vector<source::FolderEvent>& even
       if (ev.mask & IN_ISDIR) continue;
       // A file created empty is about to be written; its close-after-write event follows.
       if ((ev.mask & IN_CREATE) && !(ev.mask & ~(IN_CREATE | IN_ISDIR))) continue;
-      if (s->glob.matches_name(ev.name)) touched[s.get()].push_back(source::join_path(ev.dir, ev.name));
+      if (s->glob.matches_name(ev.name))
+        touched[s.get()].push_back(source::join_path(ev.dir, ev.name));
     }
   }
   for (auto* s : full) {
@@ -197,7 +199,8 @@ void IngestEngine::reconcile(SourceState& s, const std::vector<std::string>& pat
   }
 }
 
-void IngestEngine::parse_into_store(SourceState& s, const std::string& key, const std::string& path) {
+void IngestEngine::parse_into_store(SourceState& s, const std::string& key,
+                                    const std::string& path) {
   FileParse r = parse_file(registry_, s.cfg.plugin, path, s.cfg.labels, cfg_.max_document_bytes);
   if (!r.ok && r.identity.inode != 0 && recently_modified(r.identity)) {
     // Probably still being written: neither an error nor data yet. Its close-after-write event, or
@@ -254,8 +257,8 @@ void IngestEngine::publish() {
   append_self_metrics(families, store_, sources_, registry_);
   std::string text = expo::render(families);
   std::string status = render_status_json(sources_, registry_, store_, ready_);
-  slot_.publish(std::make_shared<const Snapshot>(std::move(text), std::move(status), ready_,
-                                                 ++generation_));
+  slot_.publish(
+      std::make_shared<const Snapshot>(std::move(text), std::move(status), ready_, ++generation_));
 }
 
 }  // namespace rex::app

@@ -1,6 +1,6 @@
-// The ingest side of the server. Runs on its own thread (never on the HTTP I/O threads): watches the
-// sources' folders, parses changed files through their plugins, keeps the store, and publishes a
-// fresh Snapshot after every batch of changes.
+// The ingest side of the server. Runs on its own thread (never on the HTTP I/O threads): watches
+// the sources' folders, parses changed files through their plugins, keeps the store, and publishes
+// a fresh Snapshot after every batch of changes.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

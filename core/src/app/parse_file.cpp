@@ -1,6 +1,5 @@
 #include "app/parse_file.hpp"
 
-
 namespace rex::app {
 
 FileParse parse_bytes(const plugin::Registry& registry, const std::string& plugin_spec,
@@ -22,7 +21,8 @@ FileParse parse_bytes(const plugin::Registry& registry, const std::string& plugi
     p = registry.find(plugin_spec);
     if (!p) {
       r.plugin = plugin_spec;
-      r.error = "plugin '" + plugin_spec + "' is not loaded (plugin_dir: " + registry.directory() + ")";
+      r.error =
+          "plugin '" + plugin_spec + "' is not loaded (plugin_dir: " + registry.directory() + ")";
       return r;
     }
   }

@@ -1,5 +1,5 @@
-// One file through one plugin: read it padded, pick the plugin (named, or `auto` by probing), parse.
-// Shared by the server's sources and the `parse` command, so both give the same answer.
+// One file through one plugin: read it padded, pick the plugin (named, or `auto` by probing),
+// parse. Shared by the server's sources and the `parse` command, so both give the same answer.
 #pragma once
 
 #include <string>

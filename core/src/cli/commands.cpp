@@ -1,8 +1,8 @@
 #include "cli/commands.hpp"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <filesystem>
 #include <iostream>
@@ -32,7 +32,8 @@ namespace {
 void setup_logging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("results_exporter");
   // logfmt-style lines: easy to grep, easy for log shippers to parse.
-  logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l msg=\"%v\"", spdlog::pattern_time_type::utc);
+  logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l msg=\"%v\"",
+                      spdlog::pattern_time_type::utc);
   logger->set_level(spdlog::level::from_str(level));
   spdlog::set_default_logger(logger);
 }
@@ -135,8 +136,9 @@ int cmd_serve(const std::string& config_file, const std::string& listen_flag,
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"results_exporter: test and benchmark results as live Prometheus metrics.\n"
-               "With no subcommand it serves /metrics."};
+  CLI::App app{
+      "results_exporter: test and benchmark results as live Prometheus metrics.\n"
+      "With no subcommand it serves /metrics."};
   app.fallthrough();
   std::string config_file, listen, plugin_dir, log_level = "info";
   app.add_option("--config.file", config_file,
@@ -144,13 +146,14 @@ int main(int argc, char** argv) {
                  "config/results_exporter.yml)");
   app.add_option("--web.listen-address", listen, "Address to serve on, overriding the config")
       ->type_name("HOST:PORT");
-  app.add_option("--plugin-dir", plugin_dir, "Plugin folder, overriding the config (default: " +
-                                                 default_plugin_dir() + ")");
+  app.add_option("--plugin-dir", plugin_dir,
+                 "Plugin folder, overriding the config (default: " + default_plugin_dir() + ")");
   app.add_option("--log.level", log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   app.set_version_flag("--version", std::string("results_exporter ") + REX_VERSION);
 
-  auto* check = app.add_subcommand("check-config", "Validate a config file; non-zero with the reason");
+  auto* check =
+      app.add_subcommand("check-config", "Validate a config file; non-zero with the reason");
   std::string check_path;
   check->add_option("path", check_path, "Config file")->required();
 

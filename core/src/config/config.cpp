@@ -105,7 +105,7 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || v < 0) return std::nullopt;
   std::string unit(end, text.data() + text.size());
-  double ms = unit == "ms" ? v
+  double ms = unit == "ms"  ? v
               : unit == "s" ? v * 1e3
               : unit == "m" ? v * 60e3
               : unit == "h" ? v * 3600e3

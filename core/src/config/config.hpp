@@ -22,9 +22,9 @@ enum class OnDelete { drop, keep };
 
 struct SourceConfig {
   std::string name;
-  std::string path;            // a glob; wildcards in the file name part
-  std::string plugin = "auto"; // a plugin name, or "auto" to probe each file
-  store::LabelSet labels;      // constant labels added to every series, sorted by name
+  std::string path;             // a glob; wildcards in the file name part
+  std::string plugin = "auto";  // a plugin name, or "auto" to probe each file
+  store::LabelSet labels;       // constant labels added to every series, sorted by name
   OnDelete on_delete = OnDelete::drop;
 
   bool operator==(const SourceConfig&) const = default;

@@ -1,4 +1,5 @@
-// gzip (RFC 1952) compression of a rendered exposition, for scrapers that send Accept-Encoding: gzip.
+// gzip (RFC 1952) compression of a rendered exposition, for scrapers that send Accept-Encoding:
+// gzip.
 #pragma once
 
 #include <string>

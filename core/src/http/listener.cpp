@@ -1,8 +1,8 @@
 #include "http/listener.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <spdlog/spdlog.h>
 
 #include "http/session.hpp"
 
@@ -27,8 +27,8 @@ void Listener::stop() {
 }
 
 void Listener::do_accept() {
-  acceptor_.async_accept(asio::make_strand(ioc_),
-                         boost::beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+  acceptor_.async_accept(asio::make_strand(ioc_), boost::beast::bind_front_handler(
+                                                      &Listener::on_accept, shared_from_this()));
 }
 
 void Listener::on_accept(boost::system::error_code ec, asio::ip::tcp::socket socket) {

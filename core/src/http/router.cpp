@@ -31,7 +31,8 @@ std::string_view trim(std::string_view s) {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
       return false;
   return true;
 }
@@ -119,7 +120,8 @@ Reply route(const Request& req, const app::SnapshotSlot& slot) {
     if (snap && snap->ready())
       r.set_text(bhttp::status::ok, "results_exporter is Ready.\n");
     else
-      r.set_text(bhttp::status::service_unavailable, "results_exporter is not ready: initial scan running.\n");
+      r.set_text(bhttp::status::service_unavailable,
+                 "results_exporter is not ready: initial scan running.\n");
     return r;
   }
   r.status = bhttp::status::ok;

@@ -16,8 +16,8 @@ namespace bhttp = boost::beast::http;
 struct Reply {
   bhttp::status status = bhttp::status::ok;
   std::string content_type = "text/plain; charset=utf-8";
-  std::string content_encoding;  // "gzip" when body is compressed
-  std::string allow;             // for 405
+  std::string content_encoding;       // "gzip" when body is compressed
+  std::string allow;                  // for 405
   std::shared_ptr<const void> owner;  // keeps `body` alive while it is written
   std::string_view body;              // points into `owner` or `owned`
   std::string owned;

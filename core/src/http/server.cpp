@@ -1,9 +1,9 @@
 #include "http/server.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <spdlog/spdlog.h>
 
 #include "http/listener.hpp"
 
@@ -23,8 +23,8 @@ Server::Server(config::Config cfg, plugin::Registry registry)
     if (results.empty()) throw std::runtime_error("cannot resolve " + addr.host);
     ip = results.begin()->endpoint().address();
   }
-  listener_ = std::make_shared<Listener>(http_ioc_, asio::ip::tcp::endpoint(ip, addr.port), slot_,
-                                         limits_);
+  listener_ =
+      std::make_shared<Listener>(http_ioc_, asio::ip::tcp::endpoint(ip, addr.port), slot_, limits_);
   engine_ = std::make_unique<app::IngestEngine>(ingest_ioc_, cfg_, std::move(registry), slot_);
 }
 

@@ -1,7 +1,7 @@
 #include "http/session.hpp"
 
-#include <boost/asio/dispatch.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/dispatch.hpp>
 
 namespace rex::http {
 
@@ -31,7 +31,8 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout) return do_close();
   if (ec == bhttp::error::header_limit) {
     Reply r;
-    r.set_text(bhttp::status::request_header_fields_too_large, "431 request header fields too large\n");
+    r.set_text(bhttp::status::request_header_fields_too_large,
+               "431 request header fields too large\n");
     return send(std::move(r), false, 11);
   }
   if (ec == bhttp::error::body_limit) {
@@ -72,21 +73,47 @@ void Session::send(Reply reply, bool keep_alive, unsigned version) {
     res.prepare_payload();
   }
   stream_.expires_after(limits_.write_timeout);
-  bhttp::async_write(stream_, res,
-                     beast::bind_front_handler(&Session::on_write, shared_from_this(), !keep_alive));
+  bhttp::async_write(
+      stream_, res, beast::bind_front_handler(&Session::on_write, shared_from_this(), !keep_alive));
 }
 
 void Session::on_write(bool close, beast::error_code ec, std::size_t) {
+  bool error_reply = reply_.status >= bhttp::status::bad_request;
   reply_ = Reply{};
   response_.reset();
   if (ec) return do_close();
+  if (close && error_reply && !parser_->is_done()) return lingering_close();
   if (close) return do_close();
   do_read();
+}
+
+// After refusing a request whose body (or headers) we did not read, closing at once would make
+// the kernel reset the connection, and the client could lose our reply. So: stop sending, then
+// read and discard what the client still sends, for a bounded time and amount (as nginx does).
+void Session::lingering_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  stream_.expires_after(limits_.linger_timeout);
+  do_drain();
+}
+
+void Session::do_drain() {
+  if (drained_ >= limits_.linger_bytes) return do_close();
+  buffer_.consume(buffer_.size());
+  stream_.async_read_some(buffer_.prepare(64 * 1024),
+                          beast::bind_front_handler(&Session::on_drain, shared_from_this()));
+}
+
+void Session::on_drain(beast::error_code ec, std::size_t bytes) {
+  drained_ += bytes;
+  if (ec) return do_close();
+  do_drain();
 }
 
 void Session::do_close() {
   beast::error_code ec;
   stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  stream_.socket().close(ec);
 }
 
 }  // namespace rex::http

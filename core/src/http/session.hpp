@@ -16,7 +16,8 @@ namespace rex::http {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket&& socket, const app::SnapshotSlot& slot, const Limits& limits);
+  Session(boost::asio::ip::tcp::socket&& socket, const app::SnapshotSlot& slot,
+          const Limits& limits);
   void run();
 
  private:
@@ -25,6 +26,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void send(Reply reply, bool keep_alive, unsigned version);
   void on_write(bool close, boost::beast::error_code ec, std::size_t bytes);
   void do_close();
+  void lingering_close();
+  void do_drain();
+  void on_drain(boost::beast::error_code ec, std::size_t bytes);
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
@@ -34,6 +38,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Reply reply_;
   std::optional<bhttp::response<bhttp::span_body<const char>>> response_;
   unsigned served_ = 0;
+  uint64_t drained_ = 0;
 };
 
 }  // namespace rex::http

@@ -44,9 +44,8 @@ std::shared_ptr<Plugin> Plugin::load(const std::string& path, std::string& error
   };
 
   std::error_code ec;
-  fs::path staged = staging_dir() / (std::to_string(::getpid()) + "-" +
-                                     std::to_string(counter++) + "-" +
-                                     fs::path(path).filename().string());
+  fs::path staged = staging_dir() / (std::to_string(::getpid()) + "-" + std::to_string(counter++) +
+                                     "-" + fs::path(path).filename().string());
   fs::copy_file(path, staged, fs::copy_options::overwrite_existing, ec);
   if (ec) return fail("cannot stage a private copy: " + ec.message());
   void* handle = dlopen(staged.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -61,7 +60,8 @@ std::shared_ptr<Plugin> Plugin::load(const std::string& path, std::string& error
   p->path_ = path;
 
   auto entry = reinterpret_cast<rex_plugin_entry_fn>(dlsym(handle, REX_PLUGIN_ENTRY_SYMBOL));
-  if (!entry) return fail("no entry symbol " REX_PLUGIN_ENTRY_SYMBOL " (not a results_exporter plugin?)");
+  if (!entry)
+    return fail("no entry symbol " REX_PLUGIN_ENTRY_SYMBOL " (not a results_exporter plugin?)");
   const rex_plugin* d = entry();
   if (!d) return fail("the entry symbol returned no descriptor");
   if (d->abi_major != REX_ABI_VERSION_MAJOR)

@@ -39,8 +39,8 @@ Registry Registry::load_directory(const std::string& dir) {
 void Registry::add(std::shared_ptr<Plugin> p) {
   auto [it, inserted] = plugins_.try_emplace(p->name(), p);
   if (!inserted) {
-    std::string error = p->path() + ": plugin name '" + p->name() + "' is already taken by " +
-                        it->second->path();
+    std::string error =
+        p->path() + ": plugin name '" + p->name() + "' is already taken by " + it->second->path();
     spdlog::error("plugin refused: {}", error);
     failures_.push_back({p->path(), error});
     return;

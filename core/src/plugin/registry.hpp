@@ -29,7 +29,9 @@ class Registry {
   void add(std::shared_ptr<Plugin> p);
 
   std::shared_ptr<Plugin> find(std::string_view name) const;
-  const std::map<std::string, std::shared_ptr<Plugin>, std::less<>>& all() const { return plugins_; }
+  const std::map<std::string, std::shared_ptr<Plugin>, std::less<>>& all() const {
+    return plugins_;
+  }
   const std::vector<LoadFailure>& failures() const { return failures_; }
   const std::string& directory() const { return dir_; }
 

@@ -16,7 +16,7 @@ std::vector<std::string> glob_paths(const std::string& pattern, bool dirs_only) 
   int rc = ::glob(pattern.c_str(), GLOB_NOSORT | (dirs_only ? GLOB_ONLYDIR : 0), nullptr, &g);
   if (rc == 0) {
     for (size_t i = 0; i < g.gl_pathc; ++i) {
-      struct stat st{};
+      struct stat st {};
       if (::stat(g.gl_pathv[i], &st) != 0) continue;
       if (dirs_only ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)) out.emplace_back(g.gl_pathv[i]);
     }
@@ -32,11 +32,15 @@ GlobPattern GlobPattern::parse(const std::string& path) {
   GlobPattern g;
   g.full = path;
   auto slash = path.rfind('/');
+  // assign(1, c), not = ".": GCC 12 warns falsely (-Wrestrict) on assigning a literal here.
   if (slash == std::string::npos) {
-    g.dir_pattern = ".";
+    g.dir_pattern.assign(1, '.');
     g.name_pattern = path;
   } else {
-    g.dir_pattern = slash == 0 ? "/" : path.substr(0, slash);
+    if (slash == 0)
+      g.dir_pattern.assign(1, '/');
+    else
+      g.dir_pattern = path.substr(0, slash);
     g.name_pattern = path.substr(slash + 1);
   }
   return g;
@@ -47,8 +51,13 @@ bool GlobPattern::matches_name(const std::string& name) const {
 }
 
 std::string join_path(const std::string& dir, const std::string& name) {
-  if (dir == "/") return "/" + name;
-  return dir + "/" + name;
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "/" + name.
+  std::string out;
+  out.reserve(dir.size() + 1 + name.size());
+  if (dir != "/") out += dir;
+  out += '/';
+  out += name;
+  return out;
 }
 
 std::vector<std::string> matching_dirs(const GlobPattern& g) {

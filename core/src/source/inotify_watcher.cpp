@@ -3,16 +3,17 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <spdlog/spdlog.h>
+#include <cstring>
 
 namespace rex::source {
 
 namespace {
-// Close-after-write and renames mark a finished file; IN_MODIFY alone would catch files half-written.
+// Close-after-write and renames mark a finished file; IN_MODIFY alone would catch files
+// half-written.
 constexpr uint32_t kMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
                            IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
-}
+}  // namespace
 
 InotifyWatcher::InotifyWatcher(boost::asio::any_io_executor ex,
                                std::function<void(const std::vector<FolderEvent>&)> on_events,
@@ -63,8 +64,8 @@ void InotifyWatcher::stop() {
 }
 
 void InotifyWatcher::do_read() {
-  stream_.async_read_some(boost::asio::buffer(buffer_),
-                          [this](const boost::system::error_code& ec, size_t n) { on_read(ec, n); });
+  stream_.async_read_some(boost::asio::buffer(buffer_), [this](const boost::system::error_code& ec,
+                                                               size_t n) { on_read(ec, n); });
 }
 
 void InotifyWatcher::on_read(const boost::system::error_code& ec, size_t n) {

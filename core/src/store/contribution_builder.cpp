@@ -1,8 +1,8 @@
 #include "store/contribution_builder.hpp"
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <cmath>
-#include <spdlog/spdlog.h>
 
 namespace rex::store {
 
@@ -17,9 +17,12 @@ std::string_view view(rex_str s) noexcept {
 
 const char* to_string(MetricType t) noexcept {
   switch (t) {
-    case MetricType::counter: return "counter";
-    case MetricType::gauge: return "gauge";
-    case MetricType::histogram: return "histogram";
+    case MetricType::counter:
+      return "counter";
+    case MetricType::gauge:
+      return "gauge";
+    case MetricType::histogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -84,14 +87,16 @@ struct ContributionBuilder::Callbacks {
     HistogramValue* h = series(b, *f, labels, n);
     if (!h) return;
     const auto& bounds = f->meta.bucket_bounds;
-    size_t i = static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin());
+    size_t i =
+        static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin());
     ++h->bucket_counts[i];
     h->sum += v;
   } catch (...) {
     self(ctx).fail("out of memory observing a histogram");
   }
   static void histogram_merge(rex_host_ctx* ctx, int32_t fam, const rex_label* labels, size_t n,
-                              const uint64_t* counts, size_t bucket_count, double sum) noexcept try {
+                              const uint64_t* counts, size_t bucket_count, double sum) noexcept
+      try {
     auto& b = self(ctx);
     FamilyData* f = b.family(fam, MetricType::histogram);
     if (!f) return;
@@ -206,10 +211,18 @@ int32_t ContributionBuilder::declare(const rex_family_desc* desc) {
     return -1;
   }
   switch (desc->type) {
-    case REX_METRIC_COUNTER: meta.type = MetricType::counter; break;
-    case REX_METRIC_GAUGE: meta.type = MetricType::gauge; break;
-    case REX_METRIC_HISTOGRAM: meta.type = MetricType::histogram; break;
-    default: fail("family '" + meta.name + "' has an unknown type"); return -1;
+    case REX_METRIC_COUNTER:
+      meta.type = MetricType::counter;
+      break;
+    case REX_METRIC_GAUGE:
+      meta.type = MetricType::gauge;
+      break;
+    case REX_METRIC_HISTOGRAM:
+      meta.type = MetricType::histogram;
+      break;
+    default:
+      fail("family '" + meta.name + "' has an unknown type");
+      return -1;
   }
   if (meta.type == MetricType::histogram) {
     if (desc->bucket_count > 0 && !desc->bucket_bounds) {

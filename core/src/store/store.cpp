@@ -96,7 +96,8 @@ FamilyMap Store::merge() const {
       }
     }
   }
-  if (conflicts_) spdlog::warn("{} metric families conflict with an earlier declaration", conflicts_);
+  if (conflicts_)
+    spdlog::warn("{} metric families conflict with an earlier declaration", conflicts_);
   return out;
 }
 

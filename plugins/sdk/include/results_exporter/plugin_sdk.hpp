@@ -174,8 +174,7 @@ inline bool head_contains(std::string_view head, std::string_view needle) noexce
 namespace detail {
 
 inline void report(const rex_host* host, const Status& s) noexcept {
-  if (s.code != REX_STATUS_OK && !s.message.empty())
-    host->set_error(host->ctx, to_rex(s.message));
+  if (s.code != REX_STATUS_OK && !s.message.empty()) host->set_error(host->ctx, to_rex(s.message));
 }
 
 template <class Impl>
@@ -209,23 +208,23 @@ double probe(const char* head, size_t len) noexcept {
 #define REX_PLUGIN_EXPORT extern "C" __attribute__((visibility("default")))
 
 // Defines the entry symbol of a document plugin implemented by class IMPL.
-#define REX_DOCUMENT_PLUGIN(IMPL, NAME, VERSION, DESCRIPTION)                        \
-  REX_PLUGIN_EXPORT const rex_plugin* results_exporter_plugin_entry(void) {          \
-    static const rex_plugin descriptor = {                                           \
-        sizeof(rex_plugin),                                                          \
-        REX_ABI_VERSION_MAJOR,                                                       \
-        REX_ABI_VERSION_MINOR,                                                       \
-        NAME,                                                                        \
-        VERSION,                                                                     \
-        DESCRIPTION,                                                                 \
-        REX_PLUGIN_DOCUMENT,                                                         \
-        &::rex::sdk::detail::probe<IMPL>,                                            \
-        &::rex::sdk::detail::parse_document<IMPL>,                                   \
-        nullptr,                                                                     \
-        nullptr,                                                                     \
-        nullptr,                                                                     \
-    };                                                                               \
-    return &descriptor;                                                              \
+#define REX_DOCUMENT_PLUGIN(IMPL, NAME, VERSION, DESCRIPTION)               \
+  REX_PLUGIN_EXPORT const rex_plugin* results_exporter_plugin_entry(void) { \
+    static const rex_plugin descriptor = {                                  \
+        sizeof(rex_plugin),                                                 \
+        REX_ABI_VERSION_MAJOR,                                              \
+        REX_ABI_VERSION_MINOR,                                              \
+        NAME,                                                               \
+        VERSION,                                                            \
+        DESCRIPTION,                                                        \
+        REX_PLUGIN_DOCUMENT,                                                \
+        &::rex::sdk::detail::probe<IMPL>,                                   \
+        &::rex::sdk::detail::parse_document<IMPL>,                          \
+        nullptr,                                                            \
+        nullptr,                                                            \
+        nullptr,                                                            \
+    };                                                                      \
+    return &descriptor;                                                     \
   }
 
 #endif  // RESULTS_EXPORTER_PLUGIN_SDK_HPP
