@@ -98,7 +98,9 @@ typedef struct rex_family_desc {
 typedef struct rex_host_ctx rex_host_ctx;
 
 /* Callbacks into the host, valid for the duration of the plugin call they were passed to.
- * Family ids are returned by declare_family and are valid within that same call. */
+ * Family ids are returned by declare_family. For a document they are valid within that same call;
+ * for a line stream, for the whole life of the stream (every call for one stream gets the same
+ * host), so a stream plugin declares its families once. */
 typedef struct rex_host {
   uint32_t struct_size;
   rex_host_ctx* ctx;
@@ -161,9 +163,13 @@ typedef struct rex_plugin {
    * call emitted. */
   rex_status (*parse_document)(const rex_host* host, const char* data, size_t len);
 
-  /* REX_PLUGIN_LINE_STREAM: create an instance for one log stream, feed it complete lines (without
-   * the line terminator, followed by REX_INPUT_PADDING readable bytes), destroy it. NULL for
-   * document plugins. */
+  /* REX_PLUGIN_LINE_STREAM: create an instance for one log stream, feed it complete lines in order
+   * (without the line terminator; "\r\n" loses its "\r" too; followed by REX_INPUT_PADDING
+   * readable bytes), destroy it. What a line emits adds to the stream's contribution: counters and
+   * histograms accumulate, a gauge keeps its last value. A line that does not concern the plugin
+   * returns OK and emits nothing; a line that looks like the schema but is malformed returns
+   * REX_STATUS_PARSE_ERROR (with set_error) and must emit nothing: the host counts it as a skipped
+   * record. NULL for document plugins. */
   rex_stream* (*stream_create)(const rex_host* host);
   rex_status (*stream_feed_line)(rex_stream* stream, const rex_host* host, const char* line,
                                  size_t len);

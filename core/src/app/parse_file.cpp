@@ -1,5 +1,7 @@
 #include "app/parse_file.hpp"
 
+#include "app/line_stream.hpp"
+
 namespace rex::app {
 
 FileParse parse_bytes(const plugin::Registry& registry, const std::string& plugin_spec,
@@ -27,6 +29,19 @@ FileParse parse_bytes(const plugin::Registry& registry, const std::string& plugi
     }
   }
   r.plugin = p->name();
+  if (p->kind() == REX_PLUGIN_LINE_STREAM) {
+    // A whole log file at once: every line through one stream, the last one even without '\n'.
+    try {
+      LineStream stream(p, constant_labels);
+      stream.feed(doc.bytes());
+      stream.finish();
+      r.ok = true;
+      r.contribution = stream.contribution();
+    } catch (const std::exception& e) {
+      r.error = e.what();
+    }
+    return r;
+  }
   auto outcome = p->parse_document(doc.bytes(), constant_labels);
   r.ok = outcome.ok;
   r.error = std::move(outcome.error);

@@ -102,6 +102,17 @@ double Plugin::probe(std::string_view head) const noexcept {
   return std::isfinite(c) ? std::clamp(c, 0.0, 1.0) : 0.0;
 }
 
+rex_stream* Plugin::create_stream(const rex_host* host) const {
+  return desc_->kind == REX_PLUGIN_LINE_STREAM ? desc_->stream_create(host) : nullptr;
+}
+
+rex_status Plugin::feed_line(rex_stream* s, const rex_host* host, const char* line,
+                             size_t len) const {
+  return desc_->stream_feed_line(s, host, line, len);
+}
+
+void Plugin::destroy_stream(rex_stream* s) const { desc_->stream_destroy(s); }
+
 ParseOutcome Plugin::parse_document(std::string_view data,
                                     const store::LabelSet& constant_labels) const {
   ParseOutcome out;

@@ -38,6 +38,11 @@ class Plugin {
   // Confidence in [0, 1] that a document starting with `head` is this plugin's schema.
   double probe(std::string_view head) const noexcept;
 
+  // Line streams: an instance per stream, fed one complete, padded line at a time.
+  rex_stream* create_stream(const rex_host* host) const;
+  rex_status feed_line(rex_stream* s, const rex_host* host, const char* line, size_t len) const;
+  void destroy_stream(rex_stream* s) const;
+
   // Parses one document. `data` must be followed by REX_INPUT_PADDING readable bytes.
   ParseOutcome parse_document(std::string_view data, const store::LabelSet& constant_labels) const;
 

@@ -58,7 +58,6 @@ std::shared_ptr<Plugin> Registry::best_for(std::string_view head, double* confid
   std::shared_ptr<Plugin> best;
   double best_c = 0;
   for (const auto& [name, p] : plugins_) {
-    if (p->kind() != REX_PLUGIN_DOCUMENT) continue;
     double c = p->probe(head);
     if (c > best_c) best_c = c, best = p;
   }

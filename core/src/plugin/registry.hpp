@@ -35,7 +35,7 @@ class Registry {
   const std::vector<LoadFailure>& failures() const { return failures_; }
   const std::string& directory() const { return dir_; }
 
-  // The most confident document plugin for `head`, or nullptr when none reaches the minimum.
+  // The most confident plugin (document or line-stream) for `head`, or nullptr when none reaches the minimum.
   // Ties go to the plugin name that sorts first.
   std::shared_ptr<Plugin> best_for(std::string_view head, double* confidence = nullptr) const;
 

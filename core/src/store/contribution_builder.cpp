@@ -309,6 +309,10 @@ void ContributionBuilder::fail(std::string message) {
   if (emit_error_.empty()) emit_error_ = std::move(message);
 }
 
+std::shared_ptr<const Contribution> ContributionBuilder::snapshot() const {
+  return std::make_shared<const Contribution>(contribution_);
+}
+
 std::shared_ptr<const Contribution> ContributionBuilder::finish() {
   return std::make_shared<const Contribution>(std::move(contribution_));
 }

@@ -32,6 +32,12 @@ class ContributionBuilder {
 
   // Takes the finished contribution; call once, after a successful parse.
   std::shared_ptr<const Contribution> finish();
+  // A copy of what has been collected so far; the builder goes on (line streams).
+  std::shared_ptr<const Contribution> snapshot() const;
+  // Counts a skipped record (a malformed line, say) on the host's initiative.
+  void count_skipped(std::string reason) { skip(std::move(reason)); }
+  // Forgets the plugin's error message before the next call.
+  void clear_plugin_error() { plugin_error_.clear(); }
 
   // Validation helpers, shared with the config loader.
   static bool valid_metric_name(std::string_view name) noexcept;

@@ -5,8 +5,17 @@
 //   static double probe(std::string_view head) noexcept;
 //   static rex::sdk::Status parse(rex::sdk::Emitter& out, std::string_view padded_document);
 //
-// and exports it with REX_DOCUMENT_PLUGIN(Class, "name", "version", "description"). The macro wraps
-// every export in a catch-all, so no exception ever crosses the ABI.
+// and exports it with REX_DOCUMENT_PLUGIN(Class, "name", "version", "description").
+//
+// A line-stream plugin (log files) defines a class with
+//
+//   static double probe(std::string_view head) noexcept;   // head: the first bytes of the file
+//   explicit Class(rex::sdk::Emitter& out);                // one instance per stream; declare
+//                                                          // families here, ids stay valid
+//   rex::sdk::Status line(rex::sdk::Emitter& out, std::string_view line);
+//
+// and exports it with REX_LINE_STREAM_PLUGIN(Class, "name", "version", "description").
+// The macros wrap every export in a catch-all, so no exception ever crosses the ABI.
 #ifndef RESULTS_EXPORTER_PLUGIN_SDK_HPP
 #define RESULTS_EXPORTER_PLUGIN_SDK_HPP
 
@@ -202,6 +211,41 @@ double probe(const char* head, size_t len) noexcept {
   }
 }
 
+template <class Impl>
+rex_stream* stream_create(const rex_host* host) noexcept {
+  try {
+    Emitter out(host);
+    return reinterpret_cast<rex_stream*>(new Impl(out));
+  } catch (const std::exception& e) {
+    host->log(host->ctx, REX_LOG_ERROR, to_rex(e.what()));
+    return nullptr;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+template <class Impl>
+rex_status stream_feed_line(rex_stream* stream, const rex_host* host, const char* line,
+                            size_t len) noexcept {
+  try {
+    Emitter out(host);
+    Status s = reinterpret_cast<Impl*>(stream)->line(out, std::string_view(line, len));
+    report(host, s);
+    return s.code;
+  } catch (const std::exception& e) {
+    host->set_error(host->ctx, to_rex(e.what()));
+    return REX_STATUS_INTERNAL_ERROR;
+  } catch (...) {
+    host->set_error(host->ctx, to_rex("unknown exception in plugin"));
+    return REX_STATUS_INTERNAL_ERROR;
+  }
+}
+
+template <class Impl>
+void stream_destroy(rex_stream* stream) noexcept {
+  delete reinterpret_cast<Impl*>(stream);
+}
+
 }  // namespace detail
 }  // namespace rex::sdk
 
@@ -225,6 +269,26 @@ double probe(const char* head, size_t len) noexcept {
         nullptr,                                                            \
     };                                                                      \
     return &descriptor;                                                     \
+  }
+
+// Defines the entry symbol of a line-stream plugin implemented by class IMPL.
+#define REX_LINE_STREAM_PLUGIN(IMPL, NAME, VERSION, DESCRIPTION)                    \
+  REX_PLUGIN_EXPORT const rex_plugin* results_exporter_plugin_entry(void) {          \
+    static const rex_plugin descriptor = {                                           \
+        sizeof(rex_plugin),                                                          \
+        REX_ABI_VERSION_MAJOR,                                                       \
+        REX_ABI_VERSION_MINOR,                                                       \
+        NAME,                                                                        \
+        VERSION,                                                                     \
+        DESCRIPTION,                                                                 \
+        REX_PLUGIN_LINE_STREAM,                                                      \
+        &::rex::sdk::detail::probe<IMPL>,                                            \
+        nullptr,                                                                     \
+        &::rex::sdk::detail::stream_create<IMPL>,                                    \
+        &::rex::sdk::detail::stream_feed_line<IMPL>,                                 \
+        &::rex::sdk::detail::stream_destroy<IMPL>,                                   \
+    };                                                                               \
+    return &descriptor;                                                              \
   }
 
 #endif  // RESULTS_EXPORTER_PLUGIN_SDK_HPP
