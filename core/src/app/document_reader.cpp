@@ -87,6 +87,32 @@ bool PaddedDocument::read_file(const std::string& path, uint64_t max_bytes, Padd
   return true;
 }
 
+bool PaddedDocument::read_head(const std::string& path, size_t max_bytes, PaddedDocument& out,
+                               FileIdentity& identity, std::string& error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = "cannot open: " + std::string(std::strerror(errno));
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    error = "not a regular file";
+    ::close(fd);
+    return false;
+  }
+  identity = identity_of(st);
+  out.buffer_.assign(max_bytes + REX_INPUT_PADDING, 0);
+  ssize_t n = ::pread(fd, out.buffer_.data(), max_bytes, 0);
+  ::close(fd);
+  if (n < 0) {
+    error = "read failed: " + std::string(std::strerror(errno));
+    return false;
+  }
+  out.offset_ = 0;
+  out.size_ = static_cast<size_t>(n);
+  return true;
+}
+
 PaddedDocument PaddedDocument::from_bytes(std::string_view bytes) {
   PaddedDocument d;
   d.buffer_.assign(bytes.size() + REX_INPUT_PADDING, 0);

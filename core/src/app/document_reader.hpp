@@ -32,6 +32,9 @@ class PaddedDocument {
   static bool read_file(const std::string& path, uint64_t max_bytes, PaddedDocument& out,
                         FileIdentity& identity, std::string& error);
   static PaddedDocument from_bytes(std::string_view bytes);
+  // Reads at most the first `max_bytes` of `path` (for probing).
+  static bool read_head(const std::string& path, size_t max_bytes, PaddedDocument& out,
+                        FileIdentity& identity, std::string& error);
 
  private:
   std::vector<char> buffer_;

@@ -3,6 +3,7 @@
 #include <sys/inotify.h>
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <chrono>
 
 #include "app/parse_file.hpp"
@@ -53,6 +54,7 @@ IngestEngine::IngestEngine(boost::asio::io_context& ioc, config::Config cfg,
     auto s = std::make_unique<SourceState>();
     s->cfg = sc;
     s->glob = source::GlobPattern::parse(sc.path);
+    s->tails = std::make_unique<LogTails>(sc.name, sc.labels, store_);
     sources_.push_back(std::move(s));
   }
 }
@@ -141,6 +143,7 @@ void IngestEngine::scan_all() {
 
 void IngestEngine::on_folder_events(const std::vector<source::FolderEvent>& events) {
   std::map<SourceState*, std::vector<std::string>> touched;
+  std::map<SourceState*, std::set<std::string>> appended;  // IN_MODIFY only, so far
   std::set<SourceState*> full;
   for (const auto& ev : events) {
     for (auto& s : sources_) {
@@ -157,8 +160,14 @@ void IngestEngine::on_folder_events(const std::vector<source::FolderEvent>& even
       if (ev.mask & IN_ISDIR) continue;
       // A file created empty is about to be written; its close-after-write event follows.
       if ((ev.mask & IN_CREATE) && !(ev.mask & ~(IN_CREATE | IN_ISDIR))) continue;
-      if (s->glob.matches_name(ev.name))
-        touched[s.get()].push_back(source::join_path(ev.dir, ev.name));
+      if (!s->glob.matches_name(ev.name)) continue;
+      std::string path = source::join_path(ev.dir, ev.name);
+      auto& paths = touched[s.get()];
+      if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
+      if ((ev.mask & IN_MODIFY) && !(ev.mask & ~IN_MODIFY))
+        appended[s.get()].insert(path);
+      else
+        appended[s.get()].erase(path);  // a stronger event for the same path wins
     }
   }
   for (auto* s : full) {
@@ -166,11 +175,49 @@ void IngestEngine::on_folder_events(const std::vector<source::FolderEvent>& even
     reconcile(*s, {}, true);
   }
   for (auto& [s, paths] : touched)
-    if (!full.count(s)) reconcile(*s, paths, false);
+    if (!full.count(s)) reconcile(*s, paths, false, appended[s]);
   publish();
 }
 
-void IngestEngine::reconcile(SourceState& s, const std::vector<std::string>& paths, bool full) {
+std::shared_ptr<plugin::Plugin> IngestEngine::choose_plugin(const SourceState& s,
+                                                            const std::string& path) {
+  if (s.cfg.plugin != "auto") return registry_.find(s.cfg.plugin);
+  PaddedDocument head;
+  FileIdentity id;
+  std::string error;
+  if (!PaddedDocument::read_head(path, REX_PROBE_BYTES, head, id, error)) return nullptr;
+  head.strip_bom();
+  return registry_.best_for(head.bytes());
+}
+
+void IngestEngine::follow_log(SourceState& s, const std::string& key, const std::string& path,
+                              const FileIdentity& id,
+                              const std::shared_ptr<plugin::Plugin>& plugin) {
+  FileState& f = s.files[key];
+  bool ok = s.tails->update(key, path, plugin);
+  f.path = path;
+  f.identity = id;
+  f.tailed = true;
+  f.last_parse_time = unix_now();
+  if (plugin) f.plugin = plugin->name();
+  if (!ok) {
+    const auto& seg = s.tails->live().at(key);
+    if (f.ok || f.error != seg.error) {
+      ++s.parse_errors[f.plugin];
+      s.last_error = path + ": " + seg.error;
+      spdlog::warn("source {}: {}: {}", s.cfg.name, path, seg.error);
+    }
+    f.ok = false;
+    f.error = seg.error;
+    return;
+  }
+  f.ok = true;
+  f.error.clear();
+  s.last_success = f.last_parse_time;
+}
+
+void IngestEngine::reconcile(SourceState& s, const std::vector<std::string>& paths, bool full,
+                             const std::set<std::string>& appended) {
   std::vector<std::string> scan = full ? source::matching_files(s.glob) : paths;
   std::map<std::string, std::pair<std::string, FileIdentity>> found;  // key -> (path, identity)
   for (const auto& p : scan) {
@@ -189,12 +236,25 @@ void IngestEngine::reconcile(SourceState& s, const std::vector<std::string>& pat
   for (const auto& [key, entry] : found) {
     const auto& [path, id] = entry;
     auto known = s.files.find(key);
+    if (known != s.files.end() && known->second.tailed) {
+      follow_log(s, key, path, id, nullptr);
+      continue;
+    }
     if (known != s.files.end() && known->second.identity.same_version(id)) {
       known->second.path = path;  // renamed, or seen again: nothing to re-parse
       known->second.deleted = false;
       // A failed file named by an event is tried again (permissions may have changed).
       if (full || known->second.ok) continue;
     }
+    bool only_appended = appended.count(path) > 0;
+    if (only_appended && known != s.files.end()) continue;  // a document still being written
+    auto plugin = choose_plugin(s, path);
+    if (plugin && plugin->kind() == REX_PLUGIN_LINE_STREAM) {
+      follow_log(s, key, path, id, plugin);
+      continue;
+    }
+    if (only_appended) continue;  // documents are parsed once closed
+    if (!plugin && s.cfg.plugin == "auto" && id.size == 0) continue;  // empty: nothing to probe yet
     parse_into_store(s, key, path);
   }
 }
@@ -244,6 +304,12 @@ void IngestEngine::parse_into_store(SourceState& s, const std::string& key,
 void IngestEngine::drop_file(SourceState& s, const std::string& key) {
   auto it = s.files.find(key);
   if (it == s.files.end()) return;
+  if (it->second.tailed) {
+    // A log that left the source keeps what it contributed: counters never go down on rotation.
+    s.tails->gone(key);
+    s.files.erase(it);
+    return;
+  }
   if (s.cfg.on_delete == config::OnDelete::keep && it->second.ok) {
     it->second.deleted = true;
     return;

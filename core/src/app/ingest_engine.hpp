@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "app/document_reader.hpp"
+#include "app/log_tails.hpp"
 #include "app/snapshot.hpp"
 #include "config/config.hpp"
 #include "plugin/registry.hpp"
@@ -31,6 +32,7 @@ struct FileState {
   std::string plugin;
   bool ok = false;
   bool deleted = false;  // gone from disk but kept (on_delete: keep)
+  bool tailed = false;   // a log followed by a line-stream plugin (see LogTails)
   std::string error;
   double last_parse_time = 0;  // Unix seconds
 };
@@ -43,6 +45,7 @@ struct SourceState {
   std::map<std::string, uint64_t> parse_errors;  // by plugin
   std::optional<double> last_success;            // Unix seconds
   std::string last_error;
+  std::unique_ptr<LogTails> tails;  // the files a line-stream plugin follows
 };
 
 class IngestEngine {
@@ -62,7 +65,13 @@ class IngestEngine {
   void on_folder_events(const std::vector<source::FolderEvent>& events);
   void scan_all();
   // Brings `source` in line with the disk for `paths` (or for everything it matches when `full`).
-  void reconcile(SourceState& s, const std::vector<std::string>& paths, bool full);
+  // `appended` are paths whose only news is IN_MODIFY: logs to read on, documents still open.
+  void reconcile(SourceState& s, const std::vector<std::string>& paths, bool full,
+                 const std::set<std::string>& appended = {});
+  // The plugin for a file: the source's named one, or the most confident probe of its head.
+  std::shared_ptr<plugin::Plugin> choose_plugin(const SourceState& s, const std::string& path);
+  void follow_log(SourceState& s, const std::string& key, const std::string& path,
+                  const FileIdentity& id, const std::shared_ptr<plugin::Plugin>& plugin);
   void parse_into_store(SourceState& s, const std::string& key, const std::string& path);
   void drop_file(SourceState& s, const std::string& key);
   void watch_dirs(SourceState& s);

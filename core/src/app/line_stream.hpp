@@ -42,9 +42,9 @@ class LineStream {
   store::ContributionBuilder builder_;
   rex_stream* instance_ = nullptr;
   size_t max_line_bytes_;
-  std::string partial_;       // the incomplete last line, padded when fed
-  bool discarding_ = false;   // inside an over-long line, until its newline
-  std::string line_buffer_;   // a line plus padding, handed to the plugin
+  std::string partial_;      // the incomplete last line, padded when fed
+  bool discarding_ = false;  // inside an over-long line, until its newline
+  std::string line_buffer_;  // a line plus padding, handed to the plugin
   uint64_t lines_ = 0;
   std::string last_error_;
 };

@@ -42,11 +42,20 @@ std::string render_status_json(const std::vector<std::unique_ptr<SourceState>>& 
       w.null();
     else
       w.value(s->last_error);
+    w.field("retired_log_segments", static_cast<uint64_t>(s->tails->retired_count()));
     w.key("files").begin_array();
     for (const auto& [key, f] : s->files) {
       w.begin_object();
       w.field("path", f.path).field("id", key).field("plugin", f.plugin);
       w.field("status", f.ok ? (f.deleted ? "deleted_kept" : "ok") : "error");
+      if (f.tailed) {
+        auto seg = s->tails->live().find(key);
+        if (seg != s->tails->live().end()) {
+          w.field("offset", seg->second.offset);
+          w.field("lines", seg->second.stream ? seg->second.stream->lines() : uint64_t{0});
+          if (!seg->second.follows.empty()) w.field("duplicate_of", seg->second.follows);
+        }
+      }
       w.field("last_parse", f.last_parse_time);
       w.key("error");
       if (f.error.empty())

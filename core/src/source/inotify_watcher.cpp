@@ -9,10 +9,10 @@
 namespace rex::source {
 
 namespace {
-// Close-after-write and renames mark a finished file; IN_MODIFY alone would catch files
-// half-written.
+// Close-after-write and renames mark a finished document; IN_MODIFY is for logs that grow (the
+// engine ignores it for documents, which would be caught half-written).
 constexpr uint32_t kMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
-                           IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+                           IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 }  // namespace
 
 InotifyWatcher::InotifyWatcher(boost::asio::any_io_executor ex,
