@@ -132,7 +132,8 @@ def wait_for(predicate, timeout=5.0, what="condition"):
 
 def data_metrics(m):
     """The series a restart must reproduce exactly: everything but wall-clock self-metrics."""
-    return {k: v for k, v in m.items() if not k[0].startswith("results_exporter_source_last_success")}
+    return {k: v for k, v in m.items()
+            if not (k[0].startswith("results_exporter_") and k[0].endswith("_timestamp_seconds"))}
 
 
 DEFAULT_CONFIG = """

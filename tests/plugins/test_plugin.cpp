@@ -27,6 +27,9 @@ struct TestPlugin {
 #endif
     int32_t docs = out.counter("test_documents_total", "Documents seen.");
     int32_t value = out.gauge("test_value", "The value of the newest document.");
+#ifdef REX_TEST_VARIANT_V2
+    v *= 2;  // version 2 derives different figures from the same document
+#endif
     out.add(docs, {}, 1);
     out.set(value, {}, v);
     return rex::sdk::Status::ok();
@@ -39,6 +42,8 @@ using Impl = TestPlugin;
 
 #if defined(REX_TEST_VARIANT_GOOD) || defined(REX_TEST_VARIANT_BAD_FAMILY)
 REX_DOCUMENT_PLUGIN(Impl, "test_plugin", "1.0.0", "Test plugin")
+#elif defined(REX_TEST_VARIANT_V2)
+REX_DOCUMENT_PLUGIN(Impl, "test_plugin", "2.0.0", "Test plugin, version 2")
 #else
 REX_PLUGIN_EXPORT const rex_plugin* results_exporter_plugin_entry(void) {
   static rex_plugin d = {

@@ -13,11 +13,11 @@
 
 namespace rex::app {
 
-namespace {
-
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+
+namespace {
 
 // A file modified this recently may still be being written: when it fails to parse, it is tried
 // again once it has been quiet this long, and only then counted as an error.
@@ -34,11 +34,10 @@ constexpr auto kDirRetry = std::chrono::seconds(1);
 
 }  // namespace
 
-IngestEngine::IngestEngine(boost::asio::io_context& ioc, config::Config cfg,
-                           plugin::Registry registry, SnapshotSlot& slot)
+IngestEngine::IngestEngine(boost::asio::io_context& ioc, config::Config cfg, EngineOptions options,
+                           SnapshotSlot& slot)
     : ioc_(ioc),
       cfg_(std::move(cfg)),
-      registry_(std::move(registry)),
       slot_(slot),
       watcher_(
           ioc.get_executor(),
@@ -49,7 +48,14 @@ IngestEngine::IngestEngine(boost::asio::io_context& ioc, config::Config cfg,
           }),
       scan_timer_(ioc),
       dir_retry_timer_(ioc),
-      settle_timer_(ioc) {
+      settle_timer_(ioc),
+      options_(std::move(options)),
+      config_timer_(ioc),
+      plugin_timer_(ioc) {
+  plugin_dir_ = plugin_dir_for(cfg_);
+  registry_ = plugin::Registry::load_directory(plugin_dir_);
+  remember_plugin_files();
+  last_reload_success_ = unix_now();
   for (const auto& sc : cfg_.sources) {
     auto s = std::make_unique<SourceState>();
     s->cfg = sc;
@@ -63,6 +69,7 @@ void IngestEngine::start() {
   publish();  // serve a (not ready) snapshot at once
   boost::asio::post(ioc_, [this] {
     watcher_.start();
+    refresh_watches();
     scan_all();
     ready_ = true;
     publish();
@@ -76,6 +83,8 @@ void IngestEngine::stop() {
   scan_timer_.cancel();
   dir_retry_timer_.cancel();
   settle_timer_.cancel();
+  config_timer_.cancel();
+  plugin_timer_.cancel();
   watcher_.stop();
 }
 
@@ -146,6 +155,7 @@ void IngestEngine::on_folder_events(const std::vector<source::FolderEvent>& even
   std::map<SourceState*, std::set<std::string>> appended;  // IN_MODIFY only, so far
   std::set<SourceState*> full;
   for (const auto& ev : events) {
+    on_control_event(ev);
     for (auto& s : sources_) {
       if (!s->watched_dirs.count(ev.dir)) {
         // A new folder may match a source whose folder part has wildcards.
@@ -320,9 +330,9 @@ void IngestEngine::drop_file(SourceState& s, const std::string& key) {
 
 void IngestEngine::publish() {
   store::FamilyMap families = store_.merge();
-  append_self_metrics(families, store_, sources_, registry_);
+  append_self_metrics(families, store_, *this);
   std::string text = expo::render(families);
-  std::string status = render_status_json(sources_, registry_, store_, ready_);
+  std::string status = render_status_json(*this, store_, ready_);
   slot_.publish(
       std::make_shared<const Snapshot>(std::move(text), std::move(status), ready_, ++generation_));
 }

@@ -7,6 +7,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <functional>
+
 #include <map>
 #include <memory>
 #include <optional>
@@ -48,18 +50,44 @@ struct SourceState {
   std::unique_ptr<LogTails> tails;  // the files a line-stream plugin follows
 };
 
+// Wall-clock time in Unix seconds.
+double unix_now();
+
+// Where the config and the plugins come from, for reloads.
+struct EngineOptions {
+  std::optional<std::string> config_path;      // none: the embedded default config
+  std::optional<std::string> plugin_dir_flag;  // --plugin-dir, wins over the config
+  std::string default_plugin_dir;              // when neither the flag nor the config names one
+};
+
+struct ReloadOutcome {
+  bool ok = false;
+  std::string message;
+};
+
 class IngestEngine {
  public:
-  IngestEngine(boost::asio::io_context& ioc, config::Config cfg, plugin::Registry registry,
+  IngestEngine(boost::asio::io_context& ioc, config::Config cfg, EngineOptions options,
                SnapshotSlot& slot);
 
   // Starts watching and schedules the initial scan; the work runs when `ioc` runs.
   void start();
   void stop();
 
+  // Safe from any thread: reloads the config (and re-scans the plugin folder) on the ingest thread,
+  // then calls `done` there. A bad config leaves the old one in force.
+  void request_reload(std::function<void(ReloadOutcome)> done);
+
   // For tests and status: read on the ingest thread only.
   const std::vector<std::unique_ptr<SourceState>>& sources() const { return sources_; }
   const plugin::Registry& registry() const { return registry_; }
+  const std::map<std::pair<std::string, std::string>, uint64_t>& plugin_reloads() const {
+    return plugin_reloads_;
+  }
+  bool last_reload_ok() const { return last_reload_ok_; }
+  double last_reload_success() const { return last_reload_success_; }
+  const std::string& last_reload_error() const { return last_reload_error_; }
+  const std::optional<std::string>& config_path() const { return options_.config_path; }
 
  private:
   void on_folder_events(const std::vector<source::FolderEvent>& events);
@@ -80,6 +108,21 @@ class IngestEngine {
   void schedule_settle_retry(SourceState& s, const std::string& path);
   void publish();
 
+  // Reloading (reload.cpp).
+  std::string plugin_dir_for(const config::Config& c) const;
+  ReloadOutcome reload_config();
+  void apply_config(config::Config next);
+  void remove_source(SourceState& s);
+  void refresh_watches();
+  // Loads plugins added or changed on disk, drops removed ones, re-derives what they parsed.
+  void rescan_plugins();
+  void swap_plugin(const std::string& file, const std::shared_ptr<plugin::Plugin>& next);
+  void reroute_files(const std::function<bool(const FileState&)>& affected, bool reprobe_auto);
+  void remember_plugin_files();
+  void on_control_event(const source::FolderEvent& ev);
+  void schedule_config_reload();
+  void schedule_plugin_rescan();
+
   boost::asio::io_context& ioc_;
   config::Config cfg_;
   plugin::Registry registry_;
@@ -91,6 +134,15 @@ class IngestEngine {
   boost::asio::steady_timer dir_retry_timer_;
   boost::asio::steady_timer settle_timer_;
   std::map<SourceState*, std::set<std::string>> settling_;  // paths to parse again once quiet
+  EngineOptions options_;
+  std::string plugin_dir_;
+  std::map<std::string, FileIdentity> plugin_files_;  // what of the plugin folder we have seen
+  std::map<std::pair<std::string, std::string>, uint64_t> plugin_reloads_;  // (plugin, result)
+  bool last_reload_ok_ = true;
+  double last_reload_success_ = 0;
+  std::string last_reload_error_;
+  boost::asio::steady_timer config_timer_;
+  boost::asio::steady_timer plugin_timer_;
   bool ready_ = false;
   bool stopped_ = false;
   uint64_t generation_ = 0;

@@ -214,6 +214,15 @@ void LogTails::adopt_followers_of(const std::string& key) {
   }
 }
 
+void LogTails::forget(const std::string& key) {
+  auto it = live_.find(key);
+  if (it == live_.end()) return;
+  if (it->second.fd >= 0) ::close(it->second.fd);
+  store_.remove(source_, key);
+  plugin_of_.erase(key);
+  live_.erase(it);
+}
+
 void LogTails::gone(const std::string& key) {
   auto it = live_.find(key);
   if (it == live_.end()) return;

@@ -54,6 +54,8 @@ class LogTails {
               const std::shared_ptr<plugin::Plugin>& plugin);
   // The file left the source: read what is left through the open descriptor, keep the rest.
   void gone(const std::string& key);
+  // Forgets one file and what it contributed, without keeping anything (it will be read again).
+  void forget(const std::string& key);
   // Drops everything (the source was removed from the config).
   void clear();
 

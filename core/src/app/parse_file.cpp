@@ -28,6 +28,12 @@ FileParse parse_bytes(const plugin::Registry& registry, const std::string& plugi
       return r;
     }
   }
+  return parse_with(p, doc, constant_labels);
+}
+
+FileParse parse_with(const std::shared_ptr<plugin::Plugin>& p, PaddedDocument& doc,
+                     const store::LabelSet& constant_labels) {
+  FileParse r;
   r.plugin = p->name();
   if (p->kind() == REX_PLUGIN_LINE_STREAM) {
     // A whole log file at once: every line through one stream, the last one even without '\n'.
@@ -46,6 +52,21 @@ FileParse parse_bytes(const plugin::Registry& registry, const std::string& plugi
   r.ok = outcome.ok;
   r.error = std::move(outcome.error);
   r.contribution = std::move(outcome.contribution);
+  return r;
+}
+
+FileParse parse_file_with(const std::shared_ptr<plugin::Plugin>& p, const std::string& path,
+                          const store::LabelSet& constant_labels, uint64_t max_bytes) {
+  PaddedDocument doc;
+  FileParse r;
+  if (!PaddedDocument::read_file(path, max_bytes, doc, r.identity, r.error)) {
+    r.plugin = p->name();
+    return r;
+  }
+  FileIdentity identity = r.identity;
+  doc.strip_bom();
+  r = parse_with(p, doc, constant_labels);
+  r.identity = identity;
   return r;
 }
 

@@ -23,6 +23,12 @@ FileParse parse_file(const plugin::Registry& registry, const std::string& plugin
                      const std::string& path, const store::LabelSet& constant_labels,
                      uint64_t max_bytes);
 
+// Parses with this very plugin (hot swap tries a new version before it is installed).
+FileParse parse_with(const std::shared_ptr<plugin::Plugin>& p, PaddedDocument& doc,
+                     const store::LabelSet& constant_labels);
+FileParse parse_file_with(const std::shared_ptr<plugin::Plugin>& p, const std::string& path,
+                          const store::LabelSet& constant_labels, uint64_t max_bytes);
+
 // The same for bytes already in memory (pushed bodies, tests).
 FileParse parse_bytes(const plugin::Registry& registry, const std::string& plugin_spec,
                       PaddedDocument& doc, const store::LabelSet& constant_labels);

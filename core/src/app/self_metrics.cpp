@@ -16,9 +16,25 @@ store::FamilyData& family(store::FamilyMap& f, const char* name, store::MetricTy
 }  // namespace
 
 void append_self_metrics(store::FamilyMap& families, const store::Store& store,
-                         const std::vector<std::unique_ptr<SourceState>>& sources,
-                         const plugin::Registry& registry) {
+                         const IngestEngine& engine) {
   using store::MetricType;
+  const auto& sources = engine.sources();
+  const auto& registry = engine.registry();
+
+  family(families, "results_exporter_config_last_reload_successful", MetricType::gauge,
+         "Whether the last config reload succeeded (1) or failed and the previous config stays in "
+         "force (0).")
+      .scalars[{}] = engine.last_reload_ok() ? 1 : 0;
+  family(families, "results_exporter_config_last_reload_success_timestamp_seconds",
+         MetricType::gauge, "When the config was last loaded successfully.")
+      .scalars[{}] = engine.last_reload_success();
+  if (!engine.plugin_reloads().empty()) {
+    auto& reloads = family(families, "results_exporter_plugin_reloads_total", MetricType::counter,
+                           "Plugin files loaded while running: success (swapped in), failure (the "
+                           "previous version keeps serving), removed.");
+    for (const auto& [key, n] : engine.plugin_reloads())
+      reloads.scalars[{{"plugin", key.first}, {"result", key.second}}] = static_cast<double>(n);
+  }
   family(families, "results_exporter_build_info", MetricType::gauge,
          "Always 1; the version label tells which build is running.")
       .scalars[{{"version", REX_VERSION}}] = 1;

@@ -10,7 +10,6 @@
 namespace rex::app {
 
 void append_self_metrics(store::FamilyMap& families, const store::Store& store,
-                         const std::vector<std::unique_ptr<SourceState>>& sources,
-                         const plugin::Registry& registry);
+                         const IngestEngine& engine);
 
 }  // namespace rex::app

@@ -4,13 +4,27 @@
 
 namespace rex::app {
 
-std::string render_status_json(const std::vector<std::unique_ptr<SourceState>>& sources,
-                               const plugin::Registry& registry, const store::Store& store,
-                               bool ready) {
+std::string render_status_json(const IngestEngine& engine, const store::Store& store, bool ready) {
+  const auto& sources = engine.sources();
+  const auto& registry = engine.registry();
   JsonWriter w;
   w.begin_object();
   w.field("version", REX_VERSION);
   w.field("ready", ready);
+  w.key("config").begin_object();
+  w.key("file");
+  if (engine.config_path())
+    w.value(*engine.config_path());
+  else
+    w.value("<embedded default>");
+  w.field("last_reload_successful", engine.last_reload_ok());
+  w.field("last_reload_success_timestamp", engine.last_reload_success());
+  w.key("last_reload_error");
+  if (engine.last_reload_error().empty())
+    w.null();
+  else
+    w.value(engine.last_reload_error());
+  w.end_object();
   w.key("plugin_dir").value(registry.directory());
   w.key("plugins").begin_array();
   for (const auto& [name, p] : registry.all()) {

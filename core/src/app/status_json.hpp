@@ -9,8 +9,6 @@
 
 namespace rex::app {
 
-std::string render_status_json(const std::vector<std::unique_ptr<SourceState>>& sources,
-                               const plugin::Registry& registry, const store::Store& store,
-                               bool ready);
+std::string render_status_json(const IngestEngine& engine, const store::Store& store, bool ready);
 
 }  // namespace rex::app

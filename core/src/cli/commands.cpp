@@ -119,13 +119,14 @@ int cmd_serve(const std::string& config_file, const std::string& listen_flag,
     spdlog::critical("config: {}", e.what());
     return 1;
   }
-  std::string dir = !plugin_dir_flag.empty() ? plugin_dir_flag
-                    : cfg.plugin_dir         ? *cfg.plugin_dir
-                                             : default_plugin_dir();
-  spdlog::info("results_exporter {} starting: config {}, plugin_dir {}", REX_VERSION,
-               config_file.empty() ? "<embedded default>" : config_file, dir);
+  app::EngineOptions options;
+  if (!config_file.empty()) options.config_path = config_file;
+  if (!plugin_dir_flag.empty()) options.plugin_dir_flag = plugin_dir_flag;
+  options.default_plugin_dir = default_plugin_dir();
+  spdlog::info("results_exporter {} starting: config {}", REX_VERSION,
+               config_file.empty() ? "<embedded default>" : config_file);
   try {
-    http::Server server(std::move(cfg), plugin::Registry::load_directory(dir));
+    http::Server server(std::move(cfg), std::move(options));
     return server.run();
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());

@@ -11,8 +11,8 @@ namespace rex::http {
 namespace asio = boost::asio;
 
 Listener::Listener(asio::io_context& ioc, const asio::ip::tcp::endpoint& endpoint,
-                   const app::SnapshotSlot& slot, const Limits& limits)
-    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), slot_(slot), limits_(limits) {
+                   const app::SnapshotSlot& slot, const Limits& limits, const Hooks& hooks)
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), slot_(slot), limits_(limits), hooks_(hooks) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -36,7 +36,7 @@ void Listener::on_accept(boost::system::error_code ec, asio::ip::tcp::socket soc
   if (ec) {
     spdlog::warn("accept failed: {}", ec.message());
   } else {
-    std::make_shared<Session>(std::move(socket), slot_, limits_)->run();
+    std::make_shared<Session>(std::move(socket), slot_, limits_, hooks_)->run();
   }
   do_accept();
 }

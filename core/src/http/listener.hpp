@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "app/snapshot.hpp"
+#include "http/hooks.hpp"
 #include "http/limits.hpp"
 
 namespace rex::http {
@@ -15,7 +16,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
  public:
   // Binds and listens; throws boost::system::system_error when the address cannot be used.
   Listener(boost::asio::io_context& ioc, const boost::asio::ip::tcp::endpoint& endpoint,
-           const app::SnapshotSlot& slot, const Limits& limits);
+           const app::SnapshotSlot& slot, const Limits& limits, const Hooks& hooks);
   void run();
   void stop();
   boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -28,6 +29,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   boost::asio::ip::tcp::acceptor acceptor_;
   const app::SnapshotSlot& slot_;
   const Limits& limits_;
+  const Hooks& hooks_;
 };
 
 }  // namespace rex::http

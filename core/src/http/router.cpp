@@ -18,6 +18,7 @@ constexpr std::string_view kLandingPage = R"(<!doctype html>
 <li><a href="api/v1/status">/api/v1/status</a> &mdash; sources, files, plugins and errors (JSON)</li>
 <li><a href="-/healthy">/-/healthy</a> &mdash; liveness</li>
 <li><a href="-/ready">/-/ready</a> &mdash; readiness (after the initial scan)</li>
+<li>POST /-/reload &mdash; reload the config and re-scan the plugin folder</li>
 </ul>
 </body></html>
 )";
@@ -75,10 +76,19 @@ Reply route(const Request& req, const app::SnapshotSlot& slot) {
 
   auto known = [&](std::string_view p) {
     return p == "/" || p == "/metrics" || p == "/-/healthy" || p == "/-/ready" ||
-           p == "/api/v1/status";
+           p == "/api/v1/status" || p == "/-/reload";
   };
   if (!known(path)) {
     r.set_text(bhttp::status::not_found, "404 page not found\n");
+    return r;
+  }
+  if (path == "/-/reload") {  // Prometheus's lifecycle convention: POST (or PUT) reloads
+    if (req.method() == bhttp::verb::post || req.method() == bhttp::verb::put) {
+      r.deferred_reload = true;
+    } else {
+      r.set_text(bhttp::status::method_not_allowed, "405 method not allowed: use POST\n");
+      r.allow = "POST, PUT";
+    }
     return r;
   }
   if (!get_like) {

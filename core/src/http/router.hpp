@@ -22,6 +22,7 @@ struct Reply {
   std::string_view body;              // points into `owner` or `owned`
   std::string owned;
   bool head_only = false;
+  bool deferred_reload = false;  // the session answers once the reload is done
 
   void set_text(bhttp::status s, std::string text);
 };

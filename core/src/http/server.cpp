@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/signal_set.hpp>
 
 #include "http/listener.hpp"
 
@@ -11,7 +10,7 @@ namespace rex::http {
 
 namespace asio = boost::asio;
 
-Server::Server(config::Config cfg, plugin::Registry registry)
+Server::Server(config::Config cfg, app::EngineOptions options)
     : cfg_(std::move(cfg)), http_ioc_(static_cast<int>(cfg_.http_threads)), ingest_ioc_(1) {
   auto addr = config::parse_listen_address(cfg_.listen_address);
   boost::system::error_code ec;
@@ -23,25 +22,37 @@ Server::Server(config::Config cfg, plugin::Registry registry)
     if (results.empty()) throw std::runtime_error("cannot resolve " + addr.host);
     ip = results.begin()->endpoint().address();
   }
-  listener_ =
-      std::make_shared<Listener>(http_ioc_, asio::ip::tcp::endpoint(ip, addr.port), slot_, limits_);
-  engine_ = std::make_unique<app::IngestEngine>(ingest_ioc_, cfg_, std::move(registry), slot_);
+  listener_ = std::make_shared<Listener>(http_ioc_, asio::ip::tcp::endpoint(ip, addr.port), slot_,
+                                         limits_, hooks_);
+  engine_ = std::make_unique<app::IngestEngine>(ingest_ioc_, cfg_, std::move(options), slot_);
+  hooks_.reload = [this](std::function<void(bool, std::string)> done) {
+    engine_->request_reload(
+        [done = std::move(done)](app::ReloadOutcome o) { done(o.ok, std::move(o.message)); });
+  };
 }
 
 Server::~Server() = default;
 
 asio::ip::tcp::endpoint Server::endpoint() const { return listener_->local_endpoint(); }
 
-int Server::run() {
-  asio::signal_set signals(http_ioc_, SIGINT, SIGTERM);
-  signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+void Server::wait_for_signals(asio::signal_set& signals) {
+  signals.async_wait([this, &signals](const boost::system::error_code& ec, int sig) {
     if (ec) return;
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP received: reloading the config");
+      engine_->request_reload([](app::ReloadOutcome) {});
+      return wait_for_signals(signals);
+    }
     spdlog::info("signal {} received, shutting down", sig);
     listener_->stop();
-    asio::post(ingest_ioc_, [this] { engine_->stop(); });
     ingest_ioc_.stop();
     http_ioc_.stop();
   });
+}
+
+int Server::run() {
+  asio::signal_set signals(http_ioc_, SIGINT, SIGTERM, SIGHUP);
+  wait_for_signals(signals);
 
   engine_->start();
   auto ingest_work = asio::make_work_guard(ingest_ioc_);

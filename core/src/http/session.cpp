@@ -2,14 +2,15 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 
 namespace rex::http {
 
 namespace beast = boost::beast;
 
 Session::Session(boost::asio::ip::tcp::socket&& socket, const app::SnapshotSlot& slot,
-                 const Limits& limits)
-    : stream_(std::move(socket)), slot_(slot), limits_(limits) {}
+                 const Limits& limits, const Hooks& hooks)
+    : stream_(std::move(socket)), slot_(slot), limits_(limits), hooks_(hooks) {}
 
 void Session::run() {
   // Start on the session's strand.
@@ -51,7 +52,26 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   }
   const auto& req = parser_->get();
   bool keep_alive = req.keep_alive() && ++served_ < limits_.requests_per_connection;
-  send(route(req, slot_), keep_alive, req.version());
+  Reply reply = route(req, slot_);
+  if (reply.deferred_reload) return reload(keep_alive, req.version());
+  send(std::move(reply), keep_alive, req.version());
+}
+
+void Session::reload(bool keep_alive, unsigned version) {
+  if (!hooks_.reload) {
+    Reply r;
+    r.set_text(bhttp::status::service_unavailable, "reload is not available\n");
+    return send(std::move(r), keep_alive, version);
+  }
+  // The reload runs on the ingest thread; the answer comes back to this session's strand.
+  hooks_.reload([self = shared_from_this(), keep_alive, version](bool ok, std::string message) {
+    boost::asio::post(self->stream_.get_executor(), [self, ok, keep_alive, version,
+                                                     message = std::move(message)]() mutable {
+      Reply r;
+      r.set_text(ok ? bhttp::status::ok : bhttp::status::internal_server_error, message + "\n");
+      self->send(std::move(r), keep_alive, version);
+    });
+  });
 }
 
 void Session::send(Reply reply, bool keep_alive, unsigned version) {

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "app/snapshot.hpp"
+#include "http/hooks.hpp"
 #include "http/limits.hpp"
 #include "http/router.hpp"
 
@@ -17,13 +18,14 @@ namespace rex::http {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(boost::asio::ip::tcp::socket&& socket, const app::SnapshotSlot& slot,
-          const Limits& limits);
+          const Limits& limits, const Hooks& hooks);
   void run();
 
  private:
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void send(Reply reply, bool keep_alive, unsigned version);
+  void reload(bool keep_alive, unsigned version);
   void on_write(bool close, boost::beast::error_code ec, std::size_t bytes);
   void do_close();
   void lingering_close();
@@ -35,6 +37,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const app::SnapshotSlot& slot_;
   const Limits& limits_;
+  const Hooks& hooks_;
   Reply reply_;
   std::optional<bhttp::response<bhttp::span_body<const char>>> response_;
   unsigned served_ = 0;

@@ -49,6 +49,26 @@ void Registry::add(std::shared_ptr<Plugin> p) {
                p->path());
 }
 
+void Registry::replace(std::shared_ptr<Plugin> p) {
+  clear_failure(p->path());
+  spdlog::info("plugin loaded: {} {} (ABI {}) from {}", p->name(), p->version(), p->abi(),
+               p->path());
+  plugins_[p->name()] = std::move(p);
+}
+
+void Registry::remove(const std::string& name) { plugins_.erase(name); }
+
+void Registry::set_failure(const std::string& file, std::string error) {
+  clear_failure(file);
+  failures_.push_back({file, std::move(error)});
+  std::sort(failures_.begin(), failures_.end(),
+            [](const LoadFailure& a, const LoadFailure& b) { return a.file < b.file; });
+}
+
+void Registry::clear_failure(const std::string& file) {
+  std::erase_if(failures_, [&](const LoadFailure& f) { return f.file == file; });
+}
+
 std::shared_ptr<Plugin> Registry::find(std::string_view name) const {
   auto it = plugins_.find(name);
   return it == plugins_.end() ? nullptr : it->second;

@@ -27,6 +27,13 @@ class Registry {
 
   // Adds a loaded plugin; a second plugin with the same name is refused and recorded.
   void add(std::shared_ptr<Plugin> p);
+  // Hot swap: puts `p` in place of the plugin of the same name (or adds it); removes one.
+  void replace(std::shared_ptr<Plugin> p);
+  void remove(const std::string& name);
+  // The failure recorded for a file of the plugin folder (a later success clears it).
+  void set_failure(const std::string& file, std::string error);
+  void clear_failure(const std::string& file);
+  void set_directory(std::string dir) { dir_ = std::move(dir); }
 
   std::shared_ptr<Plugin> find(std::string_view name) const;
   const std::map<std::string, std::shared_ptr<Plugin>, std::less<>>& all() const {
@@ -35,8 +42,8 @@ class Registry {
   const std::vector<LoadFailure>& failures() const { return failures_; }
   const std::string& directory() const { return dir_; }
 
-  // The most confident plugin (document or line-stream) for `head`, or nullptr when none reaches the minimum.
-  // Ties go to the plugin name that sorts first.
+  // The most confident plugin (document or line-stream) for `head`, or nullptr when none reaches
+  // the minimum. Ties go to the plugin name that sorts first.
   std::shared_ptr<Plugin> best_for(std::string_view head, double* confidence = nullptr) const;
 
  private:

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace rex::source {
 
@@ -31,6 +32,11 @@ class InotifyWatcher {
   bool watch(const std::string& dir);
   void unwatch(const std::string& dir);
   bool watching(const std::string& dir) const { return by_dir_.count(dir) > 0; }
+  std::vector<std::string> watched() const {
+    std::vector<std::string> out;
+    for (const auto& [dir, wd] : by_dir_) out.push_back(dir);
+    return out;
+  }
   void start();
   void stop();
 
