@@ -142,6 +142,7 @@ class IngestEngine {
   double last_reload_success_ = 0;
   std::string last_reload_error_;
   boost::asio::steady_timer config_timer_;
+  bool config_change_pending_ = false;
   boost::asio::steady_timer plugin_timer_;
   bool ready_ = false;
   bool stopped_ = false;

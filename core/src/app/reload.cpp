@@ -41,8 +41,17 @@ void IngestEngine::request_reload(std::function<void(ReloadOutcome)> done) {
 ReloadOutcome IngestEngine::reload_config() {
   config::Config next;
   try {
-    next = options_.config_path ? config::load_config_file(*options_.config_path)
-                                : config::embedded_default_config();
+    if (options_.config_path) {
+      std::error_code ec;
+      // An empty file is a valid config (no sources) at start, but on a reload it is almost
+      // always a save caught half-way: taking it would drop every source.
+      if (fs::file_size(*options_.config_path, ec) == 0 && !ec)
+        throw config::ConfigError(*options_.config_path +
+                                  ": file is empty (still being written?); not reloaded");
+      next = config::load_config_file(*options_.config_path);
+    } else {
+      next = config::embedded_default_config();
+    }
     if (next.listen_address != cfg_.listen_address)
       spdlog::warn("config reload: listen_address changed to {}; it takes effect at the next start",
                    next.listen_address);
@@ -130,8 +139,12 @@ void IngestEngine::on_control_event(const source::FolderEvent& ev) {
   if (ev.name.empty()) return;
   constexpr uint32_t kDone = IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM;
   if (options_.config_path && ev.dir == folder_of(*options_.config_path) &&
-      ev.name == fs::path(*options_.config_path).filename().string() && (ev.mask & kDone))
-    schedule_config_reload();
+      ev.name == fs::path(*options_.config_path).filename().string()) {
+    // Any event on the file restarts the quiet period, so a reload does not read a save that is
+    // still being written; only a finished write (or a rename into place) arms it.
+    if (ev.mask & kDone) config_change_pending_ = true;
+    if (config_change_pending_) schedule_config_reload();
+  }
   if (ev.dir == plugin_dir_ && ev.name.ends_with(".so") && (ev.mask & kDone))
     schedule_plugin_rescan();
 }
@@ -142,6 +155,7 @@ void IngestEngine::schedule_config_reload() {
   config_timer_.expires_after(kDebounce);
   config_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
+    config_change_pending_ = false;
     spdlog::info("config file changed: reloading");
     reload_config();
   });
