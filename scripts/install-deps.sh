@@ -11,9 +11,11 @@ packages=(
   libspdlog-dev           # structured logs
   libcli11-dev            # the command line
   zlib1g-dev              # gzip for /metrics
+  libpugixml-dev          # the junit_xml plugin
   libgtest-dev            # unit tests
   python3 python3-pytest  # integration tests drive the real binary over HTTP
-  prometheus              # promtool checks the exposition
+  python3-yaml            # deploy tests read the alert rules
+  prometheus              # promtool and a real Prometheus for the end-to-end tests
 )
 
 missing=()

@@ -15,3 +15,13 @@ for preset in ci asan; do
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --preset "$preset" -j "$jobs"
 done
+
+# ThreadSanitizer for the concurrent parts: the server binary and the plugins it swaps, driven by
+# the scrape-while-reloading test and the reload tests.
+echo "=== tsan: build"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$jobs" --target results_exporter osworld_detailed osworld_tasks \
+  test_plugin_good test_plugin_v2 test_plugin_bad_abi_major test_plugin_bad_family
+echo "=== tsan: test"
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --preset tsan -R "integration\.(test_concurrency|test_reload)"
