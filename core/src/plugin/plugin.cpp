@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
@@ -16,6 +17,9 @@ namespace rex::plugin {
 namespace fs = std::filesystem;
 
 namespace {
+
+// The size of rex_plugin as ABI 1.0 defined it: its last field is stream_destroy.
+constexpr size_t kDescriptorSizeV1_0 = offsetof(rex_plugin, stream_destroy) + sizeof(void (*)());
 
 // A private folder for staged copies, created once per process.
 const fs::path& staging_dir() {
@@ -68,10 +72,11 @@ std::shared_ptr<Plugin> Plugin::load(const std::string& path, std::string& error
     return fail("plugin ABI " + std::to_string(d->abi_major) + "." + std::to_string(d->abi_minor) +
                 " does not match the server's ABI " + std::to_string(REX_ABI_VERSION_MAJOR) + "." +
                 std::to_string(REX_ABI_VERSION_MINOR) + " (major versions must be equal)");
-  if (d->struct_size < sizeof(rex_plugin))
-    return fail("plugin descriptor is " + std::to_string(d->struct_size) + " bytes, ABI " +
-                std::to_string(REX_ABI_VERSION_MAJOR) + " needs at least " +
-                std::to_string(sizeof(rex_plugin)));
+  // Fields are only ever appended: a plugin built against 1.0 has the 1.0 descriptor, which is all
+  // the host reads from it (a later minor's fields would be read only after checking struct_size).
+  if (d->struct_size < kDescriptorSizeV1_0)
+    return fail("plugin descriptor is " + std::to_string(d->struct_size) +
+                " bytes, ABI 1.0 needs at least " + std::to_string(kDescriptorSizeV1_0));
   if (!valid_plugin_name(d->name)) return fail("plugin name must be [a-z0-9_]+");
   if (!d->probe) return fail("plugin '" + std::string(d->name) + "' has no probe function");
   if (d->kind == REX_PLUGIN_DOCUMENT) {
