@@ -59,7 +59,7 @@ TEST(Config, AnEmptyFileIsTheBuiltInDefaults) {
 TEST(Config, UnknownKeysNameTheKeyAndLine) {
   EXPECT_EQ(error_of("listen_address: 127.0.0.1:1\nlisten_adress: x\n"),
             "test.yml:2:1: listen_adress: unknown key (known: listen_address, plugin_dir, "
-            "scan_interval, max_document_bytes, http_threads, sources)");
+            "scan_interval, max_document_bytes, http_threads, sources, push, auth_token_file)");
   std::string e = error_of("sources:\n  - name: a\n    path: x\n    plugn: auto\n");
   EXPECT_NE(e.find("test.yml:4:5: sources[0].plugn: unknown key"), std::string::npos) << e;
 }

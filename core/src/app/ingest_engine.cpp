@@ -70,6 +70,7 @@ void IngestEngine::start() {
   boost::asio::post(ioc_, [this] {
     watcher_.start();
     refresh_watches();
+    open_push_spool();
     scan_all();
     ready_ = true;
     publish();
@@ -333,8 +334,10 @@ void IngestEngine::publish() {
   append_self_metrics(families, store_, *this);
   std::string text = expo::render(families);
   std::string status = render_status_json(*this, store_, ready_);
-  slot_.publish(
-      std::make_shared<const Snapshot>(std::move(text), std::move(status), ready_, ++generation_));
+  auto snap = std::make_shared<Snapshot>(std::move(text), std::move(status), ready_, ++generation_);
+  snap->access.auth_token = cfg_.auth_token;
+  snap->access.push_body_limit = cfg_.push ? cfg_.push->max_body_bytes : 0;
+  slot_.publish(std::move(snap));
 }
 
 }  // namespace rex::app

@@ -18,6 +18,7 @@
 
 #include "app/document_reader.hpp"
 #include "app/log_tails.hpp"
+#include "app/push_spool.hpp"
 #include "app/snapshot.hpp"
 #include "config/config.hpp"
 #include "plugin/registry.hpp"
@@ -60,6 +61,24 @@ struct EngineOptions {
   std::string default_plugin_dir;              // when neither the flag nor the config names one
 };
 
+struct PushCall {
+  bool retract = false;
+  std::string plugin;
+  std::string id;
+  std::string body;
+};
+
+struct PushAnswer {
+  unsigned status = 200;
+  std::string body;  // JSON
+};
+
+struct PushedDocument {
+  std::string plugin;
+  std::string path;
+  double pushed_at = 0;
+};
+
 struct ReloadOutcome {
   bool ok = false;
   std::string message;
@@ -78,6 +97,10 @@ class IngestEngine {
   // then calls `done` there. A bad config leaves the old one in force.
   void request_reload(std::function<void(ReloadOutcome)> done);
 
+  // Safe from any thread: pushes (or retracts) a document on the ingest thread; `done` gets the
+  // answer there. The body is in the spool, durably, before a 2xx answer.
+  void request_push(PushCall call, std::function<void(PushAnswer)> done);
+
   // For tests and status: read on the ingest thread only.
   const std::vector<std::unique_ptr<SourceState>>& sources() const { return sources_; }
   const plugin::Registry& registry() const { return registry_; }
@@ -88,6 +111,10 @@ class IngestEngine {
   double last_reload_success() const { return last_reload_success_; }
   const std::string& last_reload_error() const { return last_reload_error_; }
   const std::optional<std::string>& config_path() const { return options_.config_path; }
+  const config::Config& config() const { return cfg_; }
+  const std::map<std::string, PushedDocument>& pushed() const { return pushed_; }
+  const std::map<std::string, uint64_t>& push_requests() const { return push_requests_; }
+  const std::map<std::string, uint64_t>& push_replay_errors() const { return push_replay_errors_; }
 
  private:
   void on_folder_events(const std::vector<source::FolderEvent>& events);
@@ -107,6 +134,10 @@ class IngestEngine {
   void schedule_dir_retry();
   void schedule_settle_retry(SourceState& s, const std::string& path);
   void publish();
+
+  // Pushed documents (push.cpp).
+  PushAnswer handle_push(PushCall& call);
+  void open_push_spool();
 
   // Reloading (reload.cpp).
   std::string plugin_dir_for(const config::Config& c) const;
@@ -144,6 +175,10 @@ class IngestEngine {
   boost::asio::steady_timer config_timer_;
   bool config_change_pending_ = false;
   boost::asio::steady_timer plugin_timer_;
+  std::unique_ptr<PushSpool> spool_;
+  std::map<std::string, PushedDocument> pushed_;        // by id
+  std::map<std::string, uint64_t> push_requests_;       // by result
+  std::map<std::string, uint64_t> push_replay_errors_;  // spooled documents that failed, by plugin
   bool ready_ = false;
   bool stopped_ = false;
   uint64_t generation_ = 0;

@@ -116,6 +116,7 @@ void IngestEngine::apply_config(config::Config next) {
   old.clear();
 
   cfg_ = std::move(next);
+  open_push_spool();
   refresh_watches();
   for (auto* s : fresh) {
     watch_dirs(*s);

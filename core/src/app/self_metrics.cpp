@@ -1,5 +1,7 @@
 #include "app/self_metrics.hpp"
 
+#include <algorithm>
+
 namespace rex::app {
 
 namespace {
@@ -78,6 +80,30 @@ void append_self_metrics(store::FamilyMap& families, const store::Store& store,
     for (const auto& [plugin, n] : s->parse_errors)
       errors.scalars[{{"plugin", plugin}, {"source", name}}] = static_cast<double>(n);
     if (s->last_success) last.scalars[{{"source", name}}] = *s->last_success;
+  }
+  if (engine.config().push) {
+    const std::string push = config::kPushSourceName;
+    std::map<std::string, std::pair<double, double>> per_plugin;
+    for (const auto& [key, doc] : store.documents(push)) {
+      auto& [n, sk] = per_plugin[doc.plugin];
+      n += 1;
+      sk += static_cast<double>(doc.contribution ? doc.contribution->records_skipped : 0);
+    }
+    double newest = 0;
+    for (const auto& [id, d] : engine.pushed()) newest = std::max(newest, d.pushed_at);
+    for (const auto& [plugin, counts] : per_plugin) {
+      docs.scalars[{{"plugin", plugin}, {"source", push}}] = counts.first;
+      skipped.scalars[{{"plugin", plugin}, {"source", push}}] = counts.second;
+    }
+    for (const auto& [plugin, n] : engine.push_replay_errors())
+      errors.scalars[{{"plugin", plugin}, {"source", push}}] = static_cast<double>(n);
+    if (newest > 0) last.scalars[{{"source", push}}] = newest;
+    auto& requests = family(families, "results_exporter_push_requests_total", MetricType::counter,
+                            "Push requests since start, by result: accepted, replaced, retracted, "
+                            "rejected (the client's fault: see the answer), failed (the server's: "
+                            "the spool could not be written).");
+    for (const auto& [result, n] : engine.push_requests())
+      requests.scalars[{{"result", result}}] = static_cast<double>(n);
   }
 }
 

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace rex::app {
@@ -20,6 +21,13 @@ class Snapshot {
   const std::string& metrics_gzip() const;
   const std::string& status_json() const noexcept { return status_json_; }
   bool ready() const noexcept { return ready_; }
+
+  // What the HTTP side needs of the config, published with the data so it changes atomically too.
+  struct Access {
+    std::optional<std::string> auth_token;  // required for push and reload when set
+    uint64_t push_body_limit = 0;           // 0: push is off
+  };
+  Access access;  // set before publishing
   uint64_t generation() const noexcept { return generation_; }
 
  private:

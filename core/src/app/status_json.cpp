@@ -39,6 +39,22 @@ std::string render_status_json(const IngestEngine& engine, const store::Store& s
   for (const auto& f : registry.failures())
     w.begin_object().field("file", f.file).field("error", f.error).end_object();
   w.end_array();
+  w.key("push").begin_object();
+  w.field("enabled", engine.config().push.has_value());
+  if (engine.config().push) {
+    w.field("spool_dir", engine.config().push->spool_dir);
+    w.field("max_body_bytes", engine.config().push->max_body_bytes);
+    w.key("documents").begin_array();
+    for (const auto& [id, d] : engine.pushed())
+      w.begin_object()
+          .field("id", id)
+          .field("plugin", d.plugin)
+          .field("path", d.path)
+          .field("pushed_at", d.pushed_at)
+          .end_object();
+    w.end_array();
+  }
+  w.end_object();
   w.key("sources").begin_array();
   for (const auto& s : sources) {
     w.begin_object();

@@ -3,8 +3,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -158,7 +160,7 @@ Config parse_config(const std::string& text, const std::string& origin) {
   if (!root.IsMap()) fail(origin, root, "(top level)", "must be a mapping");
   check_keys(origin, root, "",
              {"listen_address", "plugin_dir", "scan_interval", "max_document_bytes", "http_threads",
-              "sources"});
+              "sources", "push", "auth_token_file"});
   try {
     if (root["listen_address"]) {
       c.listen_address = scalar(origin, root["listen_address"], "listen_address");
@@ -188,6 +190,36 @@ Config parse_config(const std::string& text, const std::string& origin) {
       if (v < 1 || v > 64) fail(origin, root["http_threads"], "http_threads", "must be 1 to 64");
       c.http_threads = static_cast<unsigned>(v);
     }
+    if (const auto& push = root["push"]) {
+      if (!push.IsMap())
+        fail(origin, push, "push", "must be a mapping (spool_dir, max_body_bytes)");
+      check_keys(origin, push, "push.", {"spool_dir", "max_body_bytes"});
+      PushConfig pc;
+      if (!push["spool_dir"]) fail(origin, push, "push.spool_dir", "is required");
+      pc.spool_dir = scalar(origin, push["spool_dir"], "push.spool_dir");
+      if (pc.spool_dir.empty())
+        fail(origin, push["spool_dir"], "push.spool_dir", "must not be empty");
+      if (push["max_body_bytes"]) {
+        auto sz = parse_size(scalar(origin, push["max_body_bytes"], "push.max_body_bytes"));
+        if (!sz || *sz == 0)
+          fail(origin, push["max_body_bytes"], "push.max_body_bytes", "must be a size like 16MiB");
+        pc.max_body_bytes = *sz;
+      }
+      c.push = pc;
+    }
+    if (const auto& tf = root["auth_token_file"]) {
+      c.auth_token_file = scalar(origin, tf, "auth_token_file");
+      std::ifstream in(*c.auth_token_file);
+      if (!in) fail(origin, tf, "auth_token_file", "'" + *c.auth_token_file + "' cannot be read");
+      std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
+        token.pop_back();
+      while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front())))
+        token.erase(token.begin());
+      if (token.empty())
+        fail(origin, tf, "auth_token_file", "'" + *c.auth_token_file + "' is empty");
+      c.auth_token = token;
+    }
     if (const auto& sources = root["sources"]) {
       if (!sources.IsSequence() && !sources.IsNull())
         fail(origin, sources, "sources", "must be a list");
@@ -195,6 +227,9 @@ Config parse_config(const std::string& text, const std::string& origin) {
       size_t i = 0;
       for (const auto& s : sources) {
         c.sources.push_back(parse_source(origin, s, i));
+        if (c.sources.back().name == kPushSourceName)
+          fail(origin, s["name"], "sources[" + std::to_string(i) + "].name",
+               "'push' is reserved for pushed documents");
         if (!names.insert(c.sources.back().name).second)
           fail(origin, s["name"], "sources[" + std::to_string(i) + "].name",
                "'" + c.sources.back().name + "' is used by an earlier source");

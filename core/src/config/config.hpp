@@ -30,6 +30,15 @@ struct SourceConfig {
   bool operator==(const SourceConfig&) const = default;
 };
 
+// POST /api/v1/push/{plugin}: documents pushed over HTTP, kept in a spool folder so a push
+// survives a restart. Off unless the config has a `push:` section.
+struct PushConfig {
+  std::string spool_dir;
+  uint64_t max_body_bytes = uint64_t{16} << 20;
+
+  bool operator==(const PushConfig&) const = default;
+};
+
 struct Config {
   std::string listen_address = "127.0.0.1:8002";
   std::optional<std::string> plugin_dir;
@@ -37,7 +46,14 @@ struct Config {
   uint64_t max_document_bytes = uint64_t{1} << 30;
   unsigned http_threads = 2;
   std::vector<SourceConfig> sources;
+  std::optional<PushConfig> push;
+  // Bearer token required for push and reload endpoints, read from `auth_token_file`.
+  std::optional<std::string> auth_token;
+  std::optional<std::string> auth_token_file;
 };
+
+// The source name pushed documents are counted under; a configured source may not use it.
+inline constexpr const char* kPushSourceName = "push";
 
 // Parses config text; `origin` names it in errors (a path, or "<embedded default>").
 Config parse_config(const std::string& text, const std::string& origin);

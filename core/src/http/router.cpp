@@ -40,6 +40,44 @@ bool iequals(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+bool is_push_path(std::string_view target) {
+  std::string_view path = target.substr(0, target.find('?'));
+  return path == "/api/v1/push" || path.starts_with("/api/v1/push/");
+}
+
+namespace {
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i] == '+' ? ' ' : s[i];
+    }
+  }
+  return out;
+}
+}  // namespace
+
+PushTarget parse_push_target(std::string_view target) {
+  PushTarget t;
+  auto q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  constexpr std::string_view kPrefix = "/api/v1/push/";
+  if (path.starts_with(kPrefix)) t.plugin = percent_decode(path.substr(kPrefix.size()));
+  if (q == std::string_view::npos) return t;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view kv = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (kv.starts_with("id=")) t.id = percent_decode(kv.substr(3));
+  }
+  return t;
+}
+
 void Reply::set_text(bhttp::status s, std::string text) {
   status = s;
   content_type = "text/plain; charset=utf-8";

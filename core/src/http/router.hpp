@@ -31,6 +31,15 @@ using Request = bhttp::request<bhttp::string_body>;
 
 Reply route(const Request& req, const app::SnapshotSlot& slot);
 
+// /api/v1/push/{plugin}?id=…: the push endpoint, handled by the session (it is answered off the
+// I/O threads, like a reload).
+bool is_push_path(std::string_view target);
+struct PushTarget {
+  std::string plugin;  // empty when the path names none
+  std::string id;      // from ?id=, percent-decoded; empty when absent
+};
+PushTarget parse_push_target(std::string_view target);
+
 // Whether an Accept-Encoding header value accepts gzip (q=0 refuses it).
 bool accepts_gzip(std::string_view accept_encoding);
 

@@ -1,14 +1,33 @@
 #include "http/server.hpp"
 
 #include <spdlog/spdlog.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <cctype>
 
 #include "http/listener.hpp"
 
 namespace rex::http {
 
 namespace asio = boost::asio;
+
+namespace {
+// "Bearer <token>", compared in constant time so the answer's timing does not leak the token.
+bool bearer_matches(std::string_view header, const std::string& token) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header.size() < kScheme.size()) return false;
+  for (size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(header[i])) !=
+        std::tolower(static_cast<unsigned char>(kScheme[i])))
+      return false;
+  std::string_view given = header.substr(kScheme.size());
+  unsigned char diff = given.size() == token.size() ? 0 : 1;
+  for (size_t i = 0; i < token.size(); ++i)
+    diff |= static_cast<unsigned char>(token[i] ^ (i < given.size() ? given[i] : 0));
+  return diff == 0;
+}
+}  // namespace
 
 Server::Server(config::Config cfg, app::EngineOptions options)
     : cfg_(std::move(cfg)), http_ioc_(static_cast<int>(cfg_.http_threads)), ingest_ioc_(1) {
@@ -25,6 +44,21 @@ Server::Server(config::Config cfg, app::EngineOptions options)
   listener_ = std::make_shared<Listener>(http_ioc_, asio::ip::tcp::endpoint(ip, addr.port), slot_,
                                          limits_, hooks_);
   engine_ = std::make_unique<app::IngestEngine>(ingest_ioc_, cfg_, std::move(options), slot_);
+  hooks_.push = [this](PushRequest p, std::function<void(DeferredAnswer)> done) {
+    app::PushCall call{p.retract, std::move(p.plugin), std::move(p.id), std::move(p.body)};
+    engine_->request_push(std::move(call), [done = std::move(done)](app::PushAnswer a) {
+      done({a.status, std::move(a.body), "application/json"});
+    });
+  };
+  hooks_.authorized = [this](std::string_view header) {
+    auto snap = slot_.get();
+    if (!snap || !snap->access.auth_token) return true;
+    return bearer_matches(header, *snap->access.auth_token);
+  };
+  hooks_.push_body_limit = [this]() -> uint64_t {
+    auto snap = slot_.get();
+    return snap ? snap->access.push_body_limit : 0;
+  };
   hooks_.reload = [this](std::function<void(bool, std::string)> done) {
     engine_->request_reload(
         [done = std::move(done)](app::ReloadOutcome o) { done(o.ok, std::move(o.message)); });

@@ -4,6 +4,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 namespace rex::http {
 
 namespace beast = boost::beast;
@@ -19,11 +21,27 @@ void Session::run() {
 }
 
 void Session::do_read() {
-  // A fresh parser per message, each with its own limits.
+  // A fresh parser per message, each with its own limits. The parser checks Content-Length
+  // against the body limit as soon as the header is complete, so it starts with the largest
+  // limit any path allows; on_header narrows it to the one of the request's path.
   parser_.emplace();
   parser_->header_limit(limits_.header_bytes);
-  parser_->body_limit(limits_.body_bytes);
+  uint64_t push_limit = hooks_.push_body_limit ? hooks_.push_body_limit() : 0;
+  parser_->body_limit(std::max(limits_.body_bytes, push_limit));
   stream_.expires_after(limits_.read_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           beast::bind_front_handler(&Session::on_header, shared_from_this()));
+}
+
+void Session::on_header(beast::error_code ec, std::size_t bytes) {
+  if (ec) return on_read(ec, bytes);
+  uint64_t limit = limits_.body_bytes;
+  if (is_push_path(parser_->get().target()) && hooks_.push_body_limit) {
+    if (uint64_t push_limit = hooks_.push_body_limit()) limit = push_limit;
+  }
+  if (auto length = parser_->content_length(); length && *length > limit)
+    return on_read(bhttp::error::body_limit, bytes);
+  parser_->body_limit(limit);  // for chunked bodies, checked as they arrive
   bhttp::async_read(stream_, buffer_, *parser_,
                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
 }
@@ -52,9 +70,54 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   }
   const auto& req = parser_->get();
   bool keep_alive = req.keep_alive() && ++served_ < limits_.requests_per_connection;
+  if (is_push_path(req.target())) return push(req, keep_alive);
   Reply reply = route(req, slot_);
-  if (reply.deferred_reload) return reload(keep_alive, req.version());
+  if (reply.deferred_reload) {
+    if (hooks_.authorized && !hooks_.authorized(req[bhttp::field::authorization])) {
+      Reply r;
+      r.set_text(bhttp::status::unauthorized, "401 unauthorized: a bearer token is required\n");
+      return send(std::move(r), keep_alive, req.version());
+    }
+    return reload(keep_alive, req.version());
+  }
   send(std::move(reply), keep_alive, req.version());
+}
+
+void Session::push(const Request& req, bool keep_alive) {
+  unsigned version = req.version();
+  auto refuse = [&](bhttp::status st, std::string text, std::string allow = {}) {
+    Reply r;
+    r.set_text(st, std::move(text) + "\n");
+    r.allow = std::move(allow);
+    send(std::move(r), keep_alive, version);
+  };
+  const bool retract = req.method() == bhttp::verb::delete_;
+  if (!retract && req.method() != bhttp::verb::post && req.method() != bhttp::verb::put)
+    return refuse(bhttp::status::method_not_allowed, "405 method not allowed", "POST, PUT, DELETE");
+  if (!hooks_.push || !hooks_.push_body_limit || hooks_.push_body_limit() == 0)
+    return refuse(bhttp::status::not_found,
+                  "404 push is not enabled (no push: section in the config)");
+  if (hooks_.authorized && !hooks_.authorized(req[bhttp::field::authorization]))
+    return refuse(bhttp::status::unauthorized, "401 unauthorized: a bearer token is required");
+  PushRequest p;
+  p.retract = retract;
+  auto target = parse_push_target(req.target());
+  p.plugin = target.plugin;
+  p.id = target.id.empty() ? std::string(req["X-Document-Id"]) : target.id;
+  if (!retract) p.body = req.body();
+  hooks_.push(std::move(p), [self = shared_from_this(), keep_alive, version](DeferredAnswer a) {
+    boost::asio::post(self->stream_.get_executor(),
+                      [self, keep_alive, version, a = std::move(a)]() mutable {
+                        self->send_deferred(std::move(a), keep_alive, version);
+                      });
+  });
+}
+
+void Session::send_deferred(DeferredAnswer answer, bool keep_alive, unsigned version) {
+  Reply r;
+  r.set_text(static_cast<bhttp::status>(answer.status), std::move(answer.body));
+  r.content_type = std::move(answer.content_type);
+  send(std::move(r), keep_alive, version);
 }
 
 void Session::reload(bool keep_alive, unsigned version) {

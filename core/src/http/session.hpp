@@ -23,7 +23,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void do_read();
+  void on_header(boost::beast::error_code ec, std::size_t bytes);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void push(const Request& req, bool keep_alive);
+  void send_deferred(DeferredAnswer answer, bool keep_alive, unsigned version);
   void send(Reply reply, bool keep_alive, unsigned version);
   void reload(bool keep_alive, unsigned version);
   void on_write(bool close, boost::beast::error_code ec, std::size_t bytes);

@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstddef>
 #include <atomic>
 #include <cmath>
+#include <cstddef>
 #include <filesystem>
 #include <system_error>
 
