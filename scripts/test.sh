@@ -25,3 +25,8 @@ cmake --build --preset tsan -j "$jobs" --target results_exporter osworld_detaile
 echo "=== tsan: test"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --preset tsan -R "integration\.(test_concurrency|test_reload)"
+
+# Fuzzing, bounded: each libFuzzer target for a short run on its seed corpus (longer runs: call
+# the scripts with more seconds).
+echo "=== fuzz"
+REX_FUZZ_JOBS="$jobs" tests/fuzz/run_fuzzers.sh "${REX_FUZZ_SECONDS:-20}"
