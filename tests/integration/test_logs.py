@@ -199,3 +199,91 @@ def test_a_log_that_appears_later_and_grows_in_bursts(make_server, plugins, logs
             f.flush()
             expected += sum(range(200))
             wait_totals(s, 200 * (burst + 1), expected)
+
+
+# The same guarantees with the real LangMem plugin and real JSON lines, as the memory manager's
+# RotatingFileHandler writes them.
+LANGMEM_CONFIG = """
+sources:
+  - name: langmem
+    path: ./logs/infrastructure_memory_langmem_ttl.log*
+    plugin: auto
+"""
+CLEANUPS = ("langmem_ttl_cleanups_total", ())
+DELETED = ("langmem_ttl_deleted_total", ())
+
+
+class JsonLines(logging.Formatter):
+    def format(self, record):
+        import json
+        return json.dumps({"timestamp": "2025-10-28T23:41:01.377040+00:00",
+                           "level": record.levelname, "logger": record.name,
+                           "message": record.getMessage(), "module": record.module,
+                           "function": record.funcName, "line": record.lineno})
+
+
+def langmem_totals(server):
+    m = server.metrics()
+    return m.get(CLEANUPS), m.get(DELETED)
+
+
+def wait_langmem(server, cleanups, deleted, timeout=10):
+    wait_for(lambda: langmem_totals(server) == (cleanups, deleted), timeout=timeout,
+             what=f"{cleanups} cleanups, {deleted} deleted (now {langmem_totals(server)})")
+
+
+def test_langmem_json_lines_through_rotations_and_a_restart(make_server, logs):
+    path = logs / "infrastructure_memory_langmem_ttl.log"
+    logger = logging.getLogger("infrastructure.memory.langmem_ttl.rotation-test")
+    logger.handlers.clear()
+    logger.propagate = False
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2000, backupCount=50)
+    handler.setFormatter(JsonLines())
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+    def write(first, count):
+        for i in range(first, first + count):
+            logger.info("TTL cleanup complete: deleted %d entries from 2 namespaces in 0.01s", i)
+            logger.info("Background TTL cleanup started (interval=3600s)")  # no figures
+
+    s = make_server(LANGMEM_CONFIG).start()
+    try:
+        write(1, 60)
+        wait_langmem(s, 60, sum(range(1, 61)))
+        s.stop()
+        write(61, 40)  # while it is down
+        s2 = make_server(LANGMEM_CONFIG).start()
+        write(101, 60)
+        wait_langmem(s2, 160, sum(range(1, 161)))
+    finally:
+        handler.close()
+    assert len(list(logs.glob("infrastructure_memory_langmem_ttl.log.*"))) >= 3
+
+
+def test_langmem_json_lines_through_copytruncate(make_server, logs):
+    path = logs / "infrastructure_memory_langmem_ttl.log"
+    s = make_server(LANGMEM_CONFIG).start()
+    line = ('{"timestamp": "2025-10-28T23:41:01.377040+00:00", "level": "INFO", '
+            '"logger": "infrastructure.memory.langmem_ttl", "message": '
+            '"TTL cleanup complete: deleted %d entries from 4 namespaces in 0.37s"}\n')
+    n = deleted = 0
+    with open(path, "a") as f:
+        for rotation in range(3):
+            for _ in range(25):
+                n += 1
+                deleted += n
+                f.write(line % n)
+            f.flush()
+            wait_langmem(s, n, deleted)
+            shutil.copyfile(path, logs / f"infrastructure_memory_langmem_ttl.log.{rotation + 1}")
+            with open(path, "r+") as t:
+                t.truncate(0)
+            f.seek(0)
+        n += 1
+        deleted += n
+        f.write(line % n)
+    wait_langmem(s, n, deleted)
+    s.stop()
+    s2 = make_server(LANGMEM_CONFIG).start()
+    wait_langmem(s2, n, deleted)
