@@ -14,6 +14,7 @@ packages=(
   libpugixml-dev          # the junit_xml plugin
   libgtest-dev            # unit tests
   clang                   # libFuzzer targets (tests/fuzz)
+  clang-format clang-tidy # scripts/lint.sh
   python3 python3-pytest  # integration tests drive the real binary over HTTP
   python3-yaml            # deploy tests read the alert rules
   prometheus              # promtool and a real Prometheus for the end-to-end tests

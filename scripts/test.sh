@@ -7,6 +7,9 @@ cd "$root"
 "$root/scripts/install-deps.sh"
 jobs="$(nproc)"
 
+echo "=== format"
+"$root/scripts/lint.sh"
+
 for preset in ci asan; do
   echo "=== $preset: build"
   cmake --preset "$preset" >/dev/null

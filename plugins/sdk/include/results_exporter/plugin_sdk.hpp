@@ -272,23 +272,23 @@ void stream_destroy(rex_stream* stream) noexcept {
   }
 
 // Defines the entry symbol of a line-stream plugin implemented by class IMPL.
-#define REX_LINE_STREAM_PLUGIN(IMPL, NAME, VERSION, DESCRIPTION)                    \
-  REX_PLUGIN_EXPORT const rex_plugin* results_exporter_plugin_entry(void) {          \
-    static const rex_plugin descriptor = {                                           \
-        sizeof(rex_plugin),                                                          \
-        REX_ABI_VERSION_MAJOR,                                                       \
-        REX_ABI_VERSION_MINOR,                                                       \
-        NAME,                                                                        \
-        VERSION,                                                                     \
-        DESCRIPTION,                                                                 \
-        REX_PLUGIN_LINE_STREAM,                                                      \
-        &::rex::sdk::detail::probe<IMPL>,                                            \
-        nullptr,                                                                     \
-        &::rex::sdk::detail::stream_create<IMPL>,                                    \
-        &::rex::sdk::detail::stream_feed_line<IMPL>,                                 \
-        &::rex::sdk::detail::stream_destroy<IMPL>,                                   \
-    };                                                                               \
-    return &descriptor;                                                              \
+#define REX_LINE_STREAM_PLUGIN(IMPL, NAME, VERSION, DESCRIPTION)            \
+  REX_PLUGIN_EXPORT const rex_plugin* results_exporter_plugin_entry(void) { \
+    static const rex_plugin descriptor = {                                  \
+        sizeof(rex_plugin),                                                 \
+        REX_ABI_VERSION_MAJOR,                                              \
+        REX_ABI_VERSION_MINOR,                                              \
+        NAME,                                                               \
+        VERSION,                                                            \
+        DESCRIPTION,                                                        \
+        REX_PLUGIN_LINE_STREAM,                                             \
+        &::rex::sdk::detail::probe<IMPL>,                                   \
+        nullptr,                                                            \
+        &::rex::sdk::detail::stream_create<IMPL>,                           \
+        &::rex::sdk::detail::stream_feed_line<IMPL>,                        \
+        &::rex::sdk::detail::stream_destroy<IMPL>,                          \
+    };                                                                      \
+    return &descriptor;                                                     \
   }
 
 #endif  // RESULTS_EXPORTER_PLUGIN_SDK_HPP
