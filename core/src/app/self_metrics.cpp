@@ -46,6 +46,12 @@ void append_self_metrics(store::FamilyMap& families, const store::Store& store,
   for (const auto& [name, p] : registry.all())
     info.scalars[{{"abi", p->abi()}, {"plugin", name}, {"version", p->version()}}] = 1;
 
+  if (store.conflicts()) {
+    family(families, "results_exporter_family_conflicts", MetricType::gauge,
+           "Family contributions left out because their type or buckets differ from an earlier "
+           "declaration of the same name (two plugins disagreeing); see the log.")
+        .scalars[{}] = static_cast<double>(store.conflicts());
+  }
   if (!registry.failures().empty()) {
     auto& refused = family(families, "results_exporter_plugin_load_failures", MetricType::gauge,
                            "1 for each file in the plugin directory that was refused; see the log "

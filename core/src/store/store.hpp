@@ -53,6 +53,7 @@ class Store {
  private:
   std::map<std::string, std::map<std::string, Document>> sources_;
   mutable uint64_t conflicts_ = 0;
+  mutable uint64_t logged_conflicts_ = 0;
 };
 
 }  // namespace rex::store
