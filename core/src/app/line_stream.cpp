@@ -19,7 +19,7 @@ LineStream::~LineStream() {
   if (instance_) plugin_->destroy_stream(instance_);
 }
 
-void LineStream::feed(std::string_view bytes) {
+void LineStream::feed(std::string_view bytes, bool padded) {
   while (!bytes.empty()) {
     size_t nl = bytes.find('\n');
     if (nl == std::string_view::npos) {
@@ -44,13 +44,13 @@ void LineStream::feed(std::string_view bytes) {
         builder_.count_skipped("line longer than " + std::to_string(max_line_bytes_) + " bytes");
         continue;
       }
-      feed_line(piece);
+      feed_line(piece, padded);
     } else {
       if (partial_.size() + piece.size() > max_line_bytes_) {
         builder_.count_skipped("line longer than " + std::to_string(max_line_bytes_) + " bytes");
       } else {
         partial_.append(piece);
-        feed_line(partial_);
+        feed_line(partial_, false);
       }
       partial_.clear();
     }
@@ -61,19 +61,23 @@ void LineStream::finish() {
   if (!partial_.empty()) {
     std::string last = std::move(partial_);
     partial_.clear();
-    feed_line(last);
+    feed_line(last, false);
   }
   discarding_ = false;
 }
 
-void LineStream::feed_line(std::string_view line) {
+void LineStream::feed_line(std::string_view line, bool in_place) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   ++lines_;
-  // The plugin may read REX_INPUT_PADDING bytes past the end: hand it a padded copy.
-  line_buffer_.assign(line);
-  line_buffer_.append(REX_INPUT_PADDING, '\0');
+  const char* data = line.data();
+  if (!in_place) {
+    // The plugin may read REX_INPUT_PADDING bytes past the end: hand it a padded copy.
+    line_buffer_.assign(line);
+    line_buffer_.append(REX_INPUT_PADDING, '\0');
+    data = line_buffer_.data();
+  }
   builder_.clear_plugin_error();
-  rex_status st = plugin_->feed_line(instance_, builder_.host(), line_buffer_.data(), line.size());
+  rex_status st = plugin_->feed_line(instance_, builder_.host(), data, line.size());
   if (st != REX_STATUS_OK) {
     last_error_ = builder_.plugin_error().empty() ? "malformed line" : builder_.plugin_error();
     builder_.count_skipped("line " + std::to_string(lines_) + ": " + last_error_);

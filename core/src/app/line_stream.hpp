@@ -25,7 +25,9 @@ class LineStream {
   LineStream& operator=(const LineStream&) = delete;
 
   // Feeds bytes as they come; complete lines go to the plugin, a partial last line is held.
-  void feed(std::string_view bytes);
+  // `padded`: REX_INPUT_PADDING readable bytes follow `bytes`, so lines are handed to the plugin
+  // in place instead of copied.
+  void feed(std::string_view bytes, bool padded = false);
   // The writer is done with this stream (rotated away, or end of a one-shot read): a held
   // partial line is fed as a complete one.
   void finish();
@@ -36,7 +38,7 @@ class LineStream {
   const std::string& last_error() const noexcept { return last_error_; }
 
  private:
-  void feed_line(std::string_view line);
+  void feed_line(std::string_view line, bool in_place);
 
   std::shared_ptr<plugin::Plugin> plugin_;  // keeps the library loaded while the instance lives
   store::ContributionBuilder builder_;

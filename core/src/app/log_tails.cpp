@@ -165,7 +165,9 @@ bool LogTails::read_new(const std::string& key, Segment& seg) {
       seg.fingerprint.append(chunk, 0,
                              std::min<size_t>(chunk.size(), kFingerprintBytes - seg.offset));
     seg.offset += chunk.size();
-    seg.stream->feed(chunk);
+    size_t got = chunk.size();
+    chunk.append(REX_INPUT_PADDING, '\0');  // so lines go to the plugin in place
+    seg.stream->feed(std::string_view(chunk.data(), got), true);
     read_any = true;
   }
   seg.error.clear();

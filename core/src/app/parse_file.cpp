@@ -1,5 +1,13 @@
 #include "app/parse_file.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
 #include "app/line_stream.hpp"
 
 namespace rex::app {
@@ -39,7 +47,7 @@ FileParse parse_with(const std::shared_ptr<plugin::Plugin>& p, PaddedDocument& d
     // A whole log file at once: every line through one stream, the last one even without '\n'.
     try {
       LineStream stream(p, constant_labels);
-      stream.feed(doc.bytes());
+      stream.feed(doc.bytes(), true);  // a PaddedDocument: the padding follows the bytes
       stream.finish();
       r.ok = true;
       r.contribution = stream.contribution();
@@ -70,9 +78,73 @@ FileParse parse_file_with(const std::shared_ptr<plugin::Plugin>& p, const std::s
   return r;
 }
 
+namespace {
+
+// A log file through a line-stream plugin, read in chunks: memory stays flat whatever its size.
+FileParse stream_file(const std::shared_ptr<plugin::Plugin>& p, const std::string& path,
+                      const store::LabelSet& constant_labels) {
+  FileParse r;
+  r.plugin = p->name();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    r.error = "cannot open: " + std::string(std::strerror(errno));
+    return r;
+  }
+  struct stat st {};
+  ::fstat(fd, &st);
+  r.identity.device = st.st_dev;
+  r.identity.inode = st.st_ino;
+  r.identity.size = static_cast<uint64_t>(st.st_size);
+  r.identity.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  constexpr size_t kChunk = 4 << 20;
+  std::vector<char> buffer(kChunk + REX_INPUT_PADDING, 0);
+  try {
+    LineStream stream(p, constant_labels);
+    bool first = true;
+    for (;;) {
+      ssize_t n = ::read(fd, buffer.data(), kChunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        r.error = "read failed: " + std::string(std::strerror(errno));
+        ::close(fd);
+        return r;
+      }
+      if (n == 0) break;
+      std::string_view bytes(buffer.data(), static_cast<size_t>(n));
+      if (first && bytes.starts_with("\xEF\xBB\xBF")) bytes.remove_prefix(3);
+      first = false;
+      stream.feed(bytes, true);
+    }
+    stream.finish();
+    r.ok = true;
+    r.contribution = stream.contribution();
+  } catch (const std::exception& e) {
+    r.error = e.what();
+  }
+  ::close(fd);
+  return r;
+}
+
+}  // namespace
+
 FileParse parse_file(const plugin::Registry& registry, const std::string& plugin_spec,
                      const std::string& path, const store::LabelSet& constant_labels,
                      uint64_t max_bytes) {
+  // Logs are streamed; the plugin is known from the name or from the file's first bytes.
+  std::shared_ptr<plugin::Plugin> p;
+  if (plugin_spec == "auto") {
+    PaddedDocument head;
+    FileIdentity id;
+    std::string error;
+    if (PaddedDocument::read_head(path, REX_PROBE_BYTES, head, id, error)) {
+      head.strip_bom();
+      p = registry.best_for(head.bytes());
+    }
+  } else {
+    p = registry.find(plugin_spec);
+  }
+  if (p && p->kind() == REX_PLUGIN_LINE_STREAM) return stream_file(p, path, constant_labels);
+
   PaddedDocument doc;
   FileParse r;
   if (!PaddedDocument::read_file(path, max_bytes, doc, r.identity, r.error)) {
