@@ -188,3 +188,10 @@ def test_freshness_file_to_metrics(server, workdir):
         wait_for(lambda: total(server.metrics(), f"fresh{i}") == 1, timeout=5, what=f"file {i}")
         latencies.append(time.monotonic() - start)
     assert len(latencies) == 20
+
+
+def test_a_hard_link_into_the_folder_is_picked_up(server, workdir):
+    src = workdir / "elsewhere.json"
+    src.write_text(detailed_doc(2, 0))
+    os.link(src, workdir / "benchmark_results" / "linked.json")  # one IN_CREATE, no write events
+    wait_for(lambda: total(server.metrics(), "c") == 2, what="hard-linked file parsed")

@@ -169,10 +169,14 @@ void IngestEngine::on_folder_events(const std::vector<source::FolderEvent>& even
         continue;
       }
       if (ev.mask & IN_ISDIR) continue;
-      // A file created empty is about to be written; its close-after-write event follows.
-      if ((ev.mask & IN_CREATE) && !(ev.mask & ~(IN_CREATE | IN_ISDIR))) continue;
       if (!s->glob.matches_name(ev.name)) continue;
       std::string path = source::join_path(ev.dir, ev.name);
+      // A file created empty is about to be written; its close-after-write event follows. One
+      // created with content at once is a hard link (ln, cp -l): nothing else will be said of it.
+      if ((ev.mask & IN_CREATE) && !(ev.mask & ~(IN_CREATE | IN_ISDIR))) {
+        FileIdentity id;
+        if (!stat_file(path, id) || id.size == 0) continue;
+      }
       auto& paths = touched[s.get()];
       if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
       if ((ev.mask & IN_MODIFY) && !(ev.mask & ~IN_MODIFY))
