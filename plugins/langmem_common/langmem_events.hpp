@@ -91,9 +91,14 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-// A finite decimal number >= 0 written as text ("12", "0.37", "1e3").
+// Figures beyond these are not measurements but garbage (and would overflow the host's sums):
+// 2^53 entries or bytes is where doubles stop counting exactly; 10^9 s is 31 years.
+inline constexpr double kMaxFigure = 9007199254740992.0;
+inline constexpr double kMaxDurationSeconds = 1e9;
+
+// A finite decimal number >= 0 written as text ("12", "0.37", "1e3"), not absurdly large.
 inline bool parse_non_negative(std::string_view s, double& out) noexcept {
-  return rex::sdk::parse_number_text(s, out) && out >= 0;
+  return rex::sdk::parse_number_text(s, out) && out >= 0 && out <= kMaxFigure;
 }
 
 // Seconds with an optional unit: "0.37", "0.37s", "370ms".
@@ -108,7 +113,7 @@ inline bool parse_seconds(std::string_view s, double& out) noexcept {
   }
   if (!parse_non_negative(s, out)) return false;
   out *= scale;
-  return true;
+  return out <= kMaxDurationSeconds;
 }
 
 // A deduplication rate: "35%" is 35; without '%' a value <= 1 is a fraction ("0.35" is 35),
@@ -553,6 +558,7 @@ class Cursor {
     } else {
       literal("s");
     }
+    if (out > kMaxDurationSeconds) return false;
     return i_ == s_.size() || !is_alpha(s_[i_]);
   }
   bool arrow() noexcept { return literal("\xE2\x86\x92") || literal("->") || literal("\\u2192"); }

@@ -33,16 +33,16 @@ TEST(Router, ServesTheSnapshot) {
   slot.publish(std::make_shared<app::Snapshot>("m 1\n", "{}", true, 1));
   auto r = http::route(request(bhttp::verb::get, "/metrics?x=1"), slot);
   EXPECT_EQ(r.status, bhttp::status::ok);
-  EXPECT_EQ(r.body, "m 1\n");
+  EXPECT_EQ(r.view(), "m 1\n");
   EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
   auto gz = http::route(request(bhttp::verb::get, "/metrics", "gzip"), slot);
   EXPECT_EQ(gz.content_encoding, "gzip");
-  EXPECT_EQ(expo::gzip_decompress(gz.body), "m 1\n");
+  EXPECT_EQ(expo::gzip_decompress(gz.view()), "m 1\n");
   EXPECT_EQ(http::route(request(bhttp::verb::get, "/api/v1/status"), slot).content_type,
             "application/json");
   EXPECT_EQ(http::route(request(bhttp::verb::get, "/-/ready"), slot).status, bhttp::status::ok);
   EXPECT_EQ(http::route(request(bhttp::verb::get, "/-/healthy"), slot).status, bhttp::status::ok);
-  EXPECT_NE(http::route(request(bhttp::verb::get, "/"), slot).body.find("/metrics"),
+  EXPECT_NE(http::route(request(bhttp::verb::get, "/"), slot).view().find("/metrics"),
             std::string::npos);
   EXPECT_TRUE(http::route(request(bhttp::verb::head, "/metrics"), slot).head_only);
 }
@@ -55,4 +55,13 @@ TEST(Router, UnknownPathsAndMethods) {
   EXPECT_EQ(r.allow, "GET, HEAD");
   EXPECT_EQ(http::route(request(bhttp::verb::delete_, "/nope"), slot).status,
             bhttp::status::not_found);
+}
+
+TEST(Router, AMovedReplyKeepsItsShortBody) {
+  http::Reply a;
+  a.set_text(bhttp::status::service_unavailable, "starting\n");  // fits the small-string buffer
+  http::Reply b = std::move(a);
+  http::Reply c;
+  c = std::move(b);
+  EXPECT_EQ(c.view(), "starting\n");
 }

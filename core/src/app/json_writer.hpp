@@ -87,9 +87,38 @@ class JsonWriter {
       first_.back() = false;
     }
   }
+  // Invalid UTF-8 (a file name, a parser's message quoting raw bytes) becomes U+FFFD: the
+  // answer must stay valid JSON whatever the input was.
+  static size_t utf8_sequence_length(std::string_view s, size_t i) {
+    auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    unsigned char c = b(i);
+    size_t n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || c == 0xC0 || c == 0xC1 || c > 0xF4 || i + n > s.size()) return 0;
+    uint32_t cp = c & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) {
+      if ((b(i + k) & 0xC0) != 0x80) return 0;
+      cp = (cp << 6) | (b(i + k) & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return 0;
+    return n;
+  }
+
   void string_literal(std::string_view s) {
     out_ += '"';
-    for (unsigned char c : s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+      auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x80) {
+        size_t n = utf8_sequence_length(s, i);
+        if (n == 0) {
+          out_ += "\\ufffd";
+        } else {
+          out_.append(s.substr(i, n));
+          i += n - 1;
+        }
+        continue;
+      }
       switch (c) {
         case '"':
           out_ += "\\\"";

@@ -2,6 +2,8 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 
 #include <filesystem>
@@ -105,8 +107,20 @@ int cmd_check_config(const std::string& path, const std::string& plugin_dir_flag
   }
 }
 
+// Raises the soft limit on open descriptors to the hard one: every connection, watched folder and
+// followed log holds one, and service managers often start programs with a soft limit of 1024.
+void raise_fd_limit() {
+  struct rlimit rl {};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  rlim_t wanted = rl.rlim_max;
+  rl.rlim_cur = wanted;
+  if (::setrlimit(RLIMIT_NOFILE, &rl) == 0)
+    spdlog::debug("open file limit raised to {}", static_cast<uint64_t>(wanted));
+}
+
 int cmd_serve(const std::string& config_file, const std::string& listen_flag,
               const std::string& plugin_dir_flag) {
+  raise_fd_limit();
   config::Config cfg;
   try {
     cfg = config_file.empty() ? config::embedded_default_config()

@@ -3,6 +3,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <memory>
 
@@ -30,6 +31,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   const app::SnapshotSlot& slot_;
   const Limits& limits_;
   const Hooks& hooks_;
+  boost::asio::steady_timer backoff_;
+  uint64_t accept_failures_ = 0;
 };
 
 }  // namespace rex::http

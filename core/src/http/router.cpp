@@ -82,7 +82,7 @@ void Reply::set_text(bhttp::status s, std::string text) {
   status = s;
   content_type = "text/plain; charset=utf-8";
   owned = std::move(text);
-  body = owned;
+  body = {};
 }
 
 bool accepts_gzip(std::string_view value) {

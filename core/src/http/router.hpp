@@ -19,8 +19,12 @@ struct Reply {
   std::string content_encoding;       // "gzip" when body is compressed
   std::string allow;                  // for 405
   std::shared_ptr<const void> owner;  // keeps `body` alive while it is written
-  std::string_view body;              // points into `owner` or `owned`
-  std::string owned;
+  std::string_view body;              // points into `owner` or static text; empty: use `owned`
+  std::string owned;                  // the body when the reply owns it (set_text)
+
+  // The bytes to send. Not a view stored at set_text time: a moved Reply's short `owned` string
+  // (small-string optimisation) lives inside the object, so such a view would dangle.
+  std::string_view view() const { return body.data() ? body : std::string_view(owned); }
   bool head_only = false;
   bool deferred_reload = false;  // the session answers once the reload is done
 

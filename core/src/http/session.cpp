@@ -150,9 +150,9 @@ void Session::send(Reply reply, bool keep_alive, unsigned version) {
   if (!reply_.allow.empty()) res.set(bhttp::field::allow, reply_.allow);
   res.keep_alive(keep_alive);
   if (reply_.head_only) {
-    res.content_length(reply_.body.size());
+    res.content_length(reply_.view().size());
   } else {
-    res.body() = {reply_.body.data(), reply_.body.size()};
+    res.body() = {reply_.view().data(), reply_.view().size()};
     res.prepare_payload();
   }
   stream_.expires_after(limits_.write_timeout);

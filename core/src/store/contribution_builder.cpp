@@ -53,10 +53,15 @@ struct ContributionBuilder::Callbacks {
     }
     if (!b.make_labels(*f, labels, n, b.scratch_)) return;
     auto [it, inserted] = f->scalars.try_emplace(b.scratch_, 0.0);
-    if (type == MetricType::counter)
+    if (type == MetricType::counter) {
+      if (!std::isfinite(it->second + v)) {
+        b.skip("counter " + f->meta.name + " would overflow");
+        return;
+      }
       it->second += v;
-    else
+    } else {
       it->second = v;
+    }
   } catch (...) {
     self(ctx).fail("out of memory adding a sample");
   }
@@ -80,12 +85,16 @@ struct ContributionBuilder::Callbacks {
     auto& b = self(ctx);
     FamilyData* f = b.family(fam, MetricType::histogram);
     if (!f) return;
-    if (std::isnan(v)) {
-      b.skip("histogram " + f->meta.name + " given NaN");
+    if (!std::isfinite(v)) {
+      b.skip("histogram " + f->meta.name + " given a value that is not finite");
       return;
     }
     HistogramValue* h = series(b, *f, labels, n);
     if (!h) return;
+    if (!std::isfinite(h->sum + v)) {
+      b.skip("histogram " + f->meta.name + " observation would make its sum overflow");
+      return;
+    }
     const auto& bounds = f->meta.bucket_bounds;
     size_t i =
         static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin());
@@ -105,8 +114,16 @@ struct ContributionBuilder::Callbacks {
              " buckets, the family has " + std::to_string(f->meta.bucket_bounds.size()));
       return;
     }
+    if (!std::isfinite(sum)) {
+      b.skip("histogram " + f->meta.name + " merged with a sum that is not finite");
+      return;
+    }
     HistogramValue* h = series(b, *f, labels, n);
     if (!h) return;
+    if (!std::isfinite(h->sum + sum)) {
+      b.skip("histogram " + f->meta.name + " merge would make its sum overflow");
+      return;
+    }
     for (size_t i = 0; i <= bucket_count; ++i) h->bucket_counts[i] += counts[i];
     h->sum += sum;
   } catch (...) {
