@@ -46,12 +46,13 @@ def parse_exposition(text):
 
 
 class Server:
-    def __init__(self, workdir, config_text, plugin_dir=PLUGIN_DIR, extra_args=()):
+    def __init__(self, workdir, config_text, plugin_dir=PLUGIN_DIR, extra_args=(), preexec=None):
         self.workdir = Path(workdir)
         self.config_path = self.workdir / "config.yml"
         self.config_path.write_text(config_text)
         self.plugin_dir = plugin_dir
         self.extra_args = list(extra_args)
+        self.preexec = preexec  # runs in the child before exec (resource limits, say)
         self.proc = None
         self.port = None
         self.log_path = self.workdir / "server.log"
@@ -62,7 +63,7 @@ class Server:
         self.proc = subprocess.Popen(
             [BINARY, f"--config.file={self.config_path}", "--web.listen-address=127.0.0.1:0",
              f"--plugin-dir={self.plugin_dir}", *self.extra_args],
-            cwd=self.workdir, stdout=self.log, stderr=subprocess.STDOUT)
+            cwd=self.workdir, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=self.preexec)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             m = re.findall(rb"listening on http://127\.0\.0\.1:(\d+)", self.log_path.read_bytes()[offset:])
