@@ -32,4 +32,5 @@ TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 # Fuzzing, bounded: each libFuzzer target for a short run on its seed corpus (longer runs: call
 # the scripts with more seconds).
 echo "=== fuzz"
-REX_FUZZ_JOBS="$jobs" tests/fuzz/run_fuzzers.sh "${REX_FUZZ_SECONDS:-20}"
+REX_FUZZ_JOBS="$jobs" tests/fuzz/run_fuzzers.sh "${REX_FUZZ_SECONDS:-10}"
+REX_FUZZ_JOBS="$jobs" tests/fuzz/core/run_core_fuzzers.sh "${REX_FUZZ_SECONDS:-10}"
