@@ -30,6 +30,7 @@ set(REX_ABI_HEADER ${PROJECT_SOURCE_DIR}/core/include/results_exporter/plugin_ab
 install(FILES
   ${REX_ABI_HEADER}
   ${PROJECT_SOURCE_DIR}/plugins/sdk/include/results_exporter/plugin_sdk.hpp
+  ${PROJECT_SOURCE_DIR}/plugins/sdk/include/results_exporter/sdk_json.hpp
   DESTINATION ${REX_INSTALL_INCLUDEDIR}/results_exporter)
 
 # The CMake package. The ABI version comes from the header itself (re-read when it changes).

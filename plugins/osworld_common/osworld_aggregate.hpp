@@ -20,6 +20,7 @@
 #include <results_exporter/plugin_sdk.hpp>
 
 #include <simdjson.h>
+#include <results_exporter/sdk_json.hpp>
 
 #include <array>
 #include <cstddef>
@@ -527,60 +528,9 @@ inline simdjson::error_code read_entries(ondemand::array& arr, const Schema& sch
   return simdjson::SUCCESS;
 }
 
-// Parsers are pooled rather than thread_local: a thread_local with a destructor would pin the
-// shared object in memory (glibc defers dlclose until every such thread exits), defeating hot swap.
-// A parser keeps its buffers for the next document (re-faulting them costs about a third of the
-// parse time) unless a huge document grew them beyond kKeepParserCapacity.
-class ParserPool {
- public:
-  static constexpr std::size_t kKeepParserCapacity = std::size_t{256} << 20;
-  static constexpr std::size_t kMaxIdle = 8;
-
-  // A parser borrowed for one document, returned to the pool on destruction.
-  class Lease {
-   public:
-    Lease(ParserPool& pool, std::unique_ptr<ondemand::parser> p) noexcept
-        : pool_(pool), parser_(std::move(p)) {}
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    ~Lease() { pool_.release(std::move(parser_)); }
-    ondemand::parser& operator*() const noexcept { return *parser_; }
-
-   private:
-    ParserPool& pool_;
-    std::unique_ptr<ondemand::parser> parser_;
-  };
-
-  Lease acquire() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!idle_.empty()) {
-        std::unique_ptr<ondemand::parser> p = std::move(idle_.back());
-        idle_.pop_back();
-        return Lease(*this, std::move(p));
-      }
-    }
-    return Lease(*this, std::make_unique<ondemand::parser>());
-  }
-
- private:
-  void release(std::unique_ptr<ondemand::parser> p) noexcept {
-    if (!p || p->capacity() > kKeepParserCapacity) return;
-    try {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (idle_.size() < kMaxIdle) idle_.push_back(std::move(p));
-    } catch (...) {  // the parser is simply freed
-    }
-  }
-
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<ondemand::parser>> idle_;
-};
-
-inline ParserPool& parser_pool() {
-  static ParserPool pool;  // destroyed at dlclose
-  return pool;
-}
+// One pool of On-Demand parsers per plugin (see rex::sdk::JsonParserPool).
+using ParserPool = rex::sdk::JsonParserPool;
+inline ParserPool& parser_pool() { return rex::sdk::json_parser_pool(); }
 
 inline Status parse_padded(Emitter& out, std::string_view doc, const Schema& schema,
                            ondemand::parser& parser) {

@@ -10,6 +10,7 @@
 #include <results_exporter/plugin_sdk.hpp>
 
 #include <simdjson.h>
+#include <results_exporter/sdk_json.hpp>
 
 #include <cmath>
 #include <cstddef>
@@ -191,59 +192,9 @@ inline bool read_instant(ondemand::value& v, Instant& out, bool& ok) noexcept {
   }
 }
 
-// Parsers are pooled rather than thread_local: a thread_local with a destructor would pin the
-// shared object in memory (glibc defers dlclose until every such thread exits), defeating hot swap.
-// A parser keeps its buffers for the next document unless a huge one grew them past
-// kKeepParserCapacity.
-class ParserPool {
- public:
-  static constexpr std::size_t kKeepParserCapacity = std::size_t{256} << 20;
-  static constexpr std::size_t kMaxIdle = 4;
-
-  class Lease {
-   public:
-    Lease(ParserPool& pool, std::unique_ptr<ondemand::parser> p) noexcept
-        : pool_(pool), parser_(std::move(p)) {}
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    ~Lease() { pool_.release(std::move(parser_)); }
-    ondemand::parser& operator*() const noexcept { return *parser_; }
-
-   private:
-    ParserPool& pool_;
-    std::unique_ptr<ondemand::parser> parser_;
-  };
-
-  Lease acquire() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!idle_.empty()) {
-        std::unique_ptr<ondemand::parser> p = std::move(idle_.back());
-        idle_.pop_back();
-        return Lease(*this, std::move(p));
-      }
-    }
-    return Lease(*this, std::make_unique<ondemand::parser>());
-  }
-
- private:
-  void release(std::unique_ptr<ondemand::parser> p) noexcept {
-    if (!p || p->capacity() > kKeepParserCapacity) return;
-    try {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (idle_.size() < kMaxIdle) idle_.push_back(std::move(p));
-    } catch (...) {  // the parser is simply freed
-    }
-  }
-
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<ondemand::parser>> idle_;
-};
-
-inline ParserPool& parser_pool() {
-  static ParserPool pool;  // destroyed at dlclose
-  return pool;
-}
+// One pool of On-Demand parsers per plugin (see rex::sdk::JsonParserPool).
+using ParserPool = rex::sdk::JsonParserPool;
+inline ParserPool& parser_pool() { return rex::sdk::json_parser_pool(); }
 
 // Starts a walk over a padded document whose top level must be an object. On success `top` is
 // ready to iterate; afterwards call finished() to reject trailing content.

@@ -48,6 +48,7 @@ def install(args, prefix):
                 "lib/results_exporter/plugins/osworld_tasks.so",
                 "include/results_exporter/plugin_abi.h",
                 "include/results_exporter/plugin_sdk.hpp",
+                "include/results_exporter/sdk_json.hpp",
                 "lib/cmake/results_exporter/results_exporterConfig.cmake",
                 "lib/cmake/results_exporter/results_exporterConfigVersion.cmake",
                 "lib/cmake/results_exporter/ResultsExporterPlugin.cmake",

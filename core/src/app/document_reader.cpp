@@ -37,20 +37,26 @@ bool stat_file(const std::string& path, FileIdentity& identity) {
   return true;
 }
 
-bool PaddedDocument::read_file(const std::string& path, uint64_t max_bytes, PaddedDocument& out,
-                               FileIdentity& identity, std::string& error) {
+int open_regular_file(const std::string& path, FileIdentity& identity, std::string& error) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     error = "cannot open: " + std::string(std::strerror(errno));
-    return false;
+    return -1;
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     error = "not a regular file";
     ::close(fd);
-    return false;
+    return -1;
   }
   identity = identity_of(st);
+  return fd;
+}
+
+bool PaddedDocument::read_file(const std::string& path, uint64_t max_bytes, PaddedDocument& out,
+                               FileIdentity& identity, std::string& error) {
+  int fd = open_regular_file(path, identity, error);
+  if (fd < 0) return false;
   if (identity.size > max_bytes) {
     error = "file is " + std::to_string(identity.size) + " bytes, over max_document_bytes (" +
             std::to_string(max_bytes) + ")";
@@ -89,18 +95,8 @@ bool PaddedDocument::read_file(const std::string& path, uint64_t max_bytes, Padd
 
 bool PaddedDocument::read_head(const std::string& path, size_t max_bytes, PaddedDocument& out,
                                FileIdentity& identity, std::string& error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = "cannot open: " + std::string(std::strerror(errno));
-    return false;
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    error = "not a regular file";
-    ::close(fd);
-    return false;
-  }
-  identity = identity_of(st);
+  int fd = open_regular_file(path, identity, error);
+  if (fd < 0) return false;
   out.buffer_.assign(max_bytes + REX_INPUT_PADDING, 0);
   ssize_t n = ::pread(fd, out.buffer_.data(), max_bytes, 0);
   ::close(fd);

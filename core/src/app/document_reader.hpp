@@ -42,6 +42,10 @@ class PaddedDocument {
   size_t size_ = 0;
 };
 
+// Opens a regular file for reading (following symlinks) and fills its identity. Returns the
+// descriptor, or -1 with `error` set.
+int open_regular_file(const std::string& path, FileIdentity& identity, std::string& error);
+
 // stat(2) of a path, following symlinks. Returns false when it is not a readable regular file.
 bool stat_file(const std::string& path, FileIdentity& identity);
 

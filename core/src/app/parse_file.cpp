@@ -1,7 +1,5 @@
 #include "app/parse_file.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -85,17 +83,8 @@ FileParse stream_file(const std::shared_ptr<plugin::Plugin>& p, const std::strin
                       const store::LabelSet& constant_labels) {
   FileParse r;
   r.plugin = p->name();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    r.error = "cannot open: " + std::string(std::strerror(errno));
-    return r;
-  }
-  struct stat st {};
-  ::fstat(fd, &st);
-  r.identity.device = st.st_dev;
-  r.identity.inode = st.st_ino;
-  r.identity.size = static_cast<uint64_t>(st.st_size);
-  r.identity.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  int fd = open_regular_file(path, r.identity, r.error);
+  if (fd < 0) return r;
   constexpr size_t kChunk = 4 << 20;
   std::vector<char> buffer(kChunk + REX_INPUT_PADDING, 0);
   try {
