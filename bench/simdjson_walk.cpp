@@ -57,7 +57,10 @@ int main(int argc, char** argv) {
     if (key != "detailed_results") continue;
     for (auto entry : field.value().get_array()) {
       simdjson::ondemand::object obj;
-      if (entry.get_object().get(obj)) { ++skipped; continue; }
+      if (entry.get_object().get(obj)) {
+        ++skipped;
+        continue;
+      }
       std::string_view cat;
       int success = -1;
       bool has_err = false, has_t = false, has_s = false, bad = false;
@@ -65,19 +68,47 @@ int main(int argc, char** argv) {
       for (auto f : obj) {
         std::string_view k = f.unescaped_key();
         simdjson::ondemand::value v;
-        if (f.value().get(v)) { bad = true; continue; }
-        if (k == "category") { if (v.get_string().get(cat)) cat = {}; }
-        else if (k == "success") { bool b; if (v.get_bool().get(b)) bad = true; else success = b; }
-        else if (k == "execution_time") { bool ok = true; t = num(v, ok); has_t = ok; bad |= !ok || t < 0; }
-        else if (k == "steps_taken") { bool ok = true; s = num(v, ok); has_s = ok; bad |= !ok || s < 0; }
-        else if (k == "error") { std::string_view e; has_err = !v.get_string().get(e) && !e.empty(); }
+        if (f.value().get(v)) {
+          bad = true;
+          continue;
+        }
+        if (k == "category") {
+          if (v.get_string().get(cat)) cat = {};
+        } else if (k == "success") {
+          bool b;
+          if (v.get_bool().get(b))
+            bad = true;
+          else
+            success = b;
+        } else if (k == "execution_time") {
+          bool ok = true;
+          t = num(v, ok);
+          has_t = ok;
+          bad |= !ok || t < 0;
+        } else if (k == "steps_taken") {
+          bool ok = true;
+          s = num(v, ok);
+          has_s = ok;
+          bad |= !ok || s < 0;
+        } else if (k == "error") {
+          std::string_view e;
+          has_err = !v.get_string().get(e) && !e.empty();
+        }
       }
-      if (bad || success < 0) { ++skipped; continue; }
+      if (bad || success < 0) {
+        ++skipped;
+        continue;
+      }
       auto it = cats.find(cat);
       if (it == cats.end()) it = cats.emplace(std::string(cat), Cat{}).first;
       Cat& c = it->second;
       ++c.total;
-      if (success) ++c.ok; else if (has_err) ++c.errored; else ++c.failed;
+      if (success)
+        ++c.ok;
+      else if (has_err)
+        ++c.errored;
+      else
+        ++c.failed;
       if (has_t) (success ? c.dur_ok : c.dur_failed).observe(kDur, t);
       if (has_s) c.steps.observe(kSteps, s);
     }
