@@ -127,8 +127,12 @@ void IngestEngine::schedule_settle_retry(SourceState& s, const std::string& path
     if (ec || stopped_) return;
     auto settling = std::move(settling_);
     settling_.clear();
-    for (auto& [source, paths] : settling)
-      reconcile(*source, std::vector<std::string>(paths.begin(), paths.end()), false);
+    for (auto& [source, paths] : settling) {
+      if (paths.count(""))  // a whole re-scan was asked for
+        reconcile(*source, {}, true);
+      else
+        reconcile(*source, std::vector<std::string>(paths.begin(), paths.end()), false);
+    }
     publish();
   });
 }
@@ -217,6 +221,15 @@ void IngestEngine::follow_log(SourceState& s, const std::string& key, const std:
   if (plugin) f.plugin = plugin->name();
   if (!ok) {
     const auto& seg = s.tails->live().at(key);
+    if (seg.fd < 0 && (seg.error == "renamed while being opened" ||
+                       seg.error.find("No such file") != std::string::npos)) {
+      // A rotation moved the file between stat and open: not an error. Forget it and look at the
+      // whole source again shortly, wherever the rotation put it.
+      s.tails->forget(key);
+      s.files.erase(key);
+      schedule_settle_retry(s, "");
+      return;
+    }
     if (f.ok || f.error != seg.error) {
       ++s.parse_errors[f.plugin];
       s.last_error = path + ": " + seg.error;
@@ -248,13 +261,17 @@ void IngestEngine::reconcile(SourceState& s, const std::vector<std::string>& pat
   }
   for (const auto& key : gone) drop_file(s, key);
 
+  // Logs already followed first: a truncation (copytruncate) must be seen before the copy it left
+  // behind is looked at, so the copy continues the old content instead of counting it again.
+  for (const auto& [key, entry] : found) {
+    auto known = s.files.find(key);
+    if (known != s.files.end() && known->second.tailed)
+      follow_log(s, key, entry.first, entry.second, nullptr);
+  }
   for (const auto& [key, entry] : found) {
     const auto& [path, id] = entry;
     auto known = s.files.find(key);
-    if (known != s.files.end() && known->second.tailed) {
-      follow_log(s, key, path, id, nullptr);
-      continue;
-    }
+    if (known != s.files.end() && known->second.tailed) continue;  // done above
     if (known != s.files.end() && known->second.identity.same_version(id)) {
       known->second.path = path;  // renamed, or seen again: nothing to re-parse
       known->second.deleted = false;

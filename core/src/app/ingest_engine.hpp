@@ -132,6 +132,7 @@ class IngestEngine {
   void watch_dirs(SourceState& s);
   void schedule_scan();
   void schedule_dir_retry();
+  // Parses `path` again once files have been quiet for a moment ("" re-scans the whole source).
   void schedule_settle_retry(SourceState& s, const std::string& path);
   void publish();
 

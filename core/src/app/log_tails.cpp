@@ -13,7 +13,8 @@ namespace rex::app {
 namespace {
 
 constexpr size_t kReadChunk = 1 << 20;
-// A fingerprint shorter than this only matches when it is matched whole.
+// A fingerprint matches when it is found whole at the start of the other file, or at least this
+// many of its bytes are (the other file may be shorter than the fingerprint so far).
 constexpr size_t kMinPartialMatch = 256;
 
 std::string read_at(int fd, uint64_t offset, size_t n) {
@@ -27,6 +28,17 @@ std::string read_at(int fd, uint64_t offset, size_t n) {
   }
   out.resize(got);
   return out;
+}
+
+// Whether two files hold the same first `n` bytes (a copy of a live file, byte for byte).
+bool same_prefix(int a, int b, uint64_t n) {
+  constexpr size_t kStep = 1 << 20;
+  for (uint64_t at = 0; at < n; at += kStep) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(kStep, n - at));
+    std::string x = read_at(a, at, want), y = read_at(b, at, want);
+    if (x.size() != want || x != y) return false;
+  }
+  return true;
 }
 
 uint64_t size_of(int fd) {
@@ -57,13 +69,15 @@ void LogTails::clear() {
 
 bool LogTails::matches(const std::string& head, uint64_t size, const std::string& fingerprint,
                        uint64_t offset) const {
-  if (fingerprint.empty() || size < offset) return false;
+  if (size < offset) return false;
+  if (fingerprint.empty()) return false;
   size_t n = std::min(head.size(), fingerprint.size());
   if (n < fingerprint.size() && n < kMinPartialMatch) return false;
   return head.compare(0, n, fingerprint, 0, n) == 0;
 }
 
 void LogTails::publish(const std::string& store_key, const Segment& seg) {
+  if (!seg.stream) return;
   store::Document doc;
   doc.key = store_key;
   doc.path = seg.path;
@@ -90,19 +104,68 @@ bool LogTails::update(const std::string& key, const std::string& path,
     seg.path = path;
     if (seg.stream) seg.stream->finish();
   }
-  if (!seg.follows.empty()) return true;  // a copy of a live file: nothing to read yet
+  if (!seg.follows.empty()) {
+    auto original = live_.find(seg.follows);
+    // The original first: if it was truncated meanwhile, it is retired now and this copy takes
+    // over its content (adopt_followers_of), which is what a copytruncate copy must do.
+    if (original != live_.end() && original->second.fd >= 0 && original->second.stream)
+      read_new(original->first, original->second);
+    if (seg.follows.empty()) return true;
+    if (original != live_.end() && original->second.fd >= 0 &&
+        same_prefix(seg.fd, original->second.fd,
+                    std::min(size_of(seg.fd), original->second.offset)))
+      return true;  // still a copy of a live file: nothing to read
+    // It differs from the file it seemed to copy: a log of its own, read from its start.
+    seg.follows.clear();
+    seg.fingerprint.clear();
+    try {
+      seg.stream = std::make_unique<LineStream>(plugin ? plugin : plugin_of_[key], labels_);
+    } catch (const std::exception& e) {
+      seg.error = e.what();
+      return false;
+    }
+    seg.offset = 0;
+    return read_new(key, seg);
+  }
+  if (seg.fd < 0 || !seg.stream) {
+    // The first attempt failed (the file went away between stat and open, say): start again.
+    if (seg.fd >= 0) ::close(seg.fd);
+    seg.fd = -1;
+    return start(key, seg, plugin ? plugin : plugin_of_[key]);
+  }
   return read_new(key, seg);
 }
 
 bool LogTails::start(const std::string& key, Segment& seg,
                      const std::shared_ptr<plugin::Plugin>& plugin) {
+  if (!plugin) {
+    seg.error = "no line-stream plugin for this file";
+    return false;
+  }
   seg.fd = ::open(seg.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (seg.fd < 0) {
     seg.error = "cannot open: " + std::string(std::strerror(errno));
     return false;
   }
+  // The path was stat'ed a moment ago; a rotation in between can put another file there.
+  struct stat st {};
+  if (::fstat(seg.fd, &st) != 0 ||
+      std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) != key) {
+    ::close(seg.fd);
+    seg.fd = -1;
+    seg.error = "renamed while being opened";
+    return false;
+  }
   uint64_t size = size_of(seg.fd);
   std::string head = read_at(seg.fd, 0, kFingerprintBytes);
+
+  // A truncation whose event has not been handled yet (copytruncate copies, then truncates at
+  // once, and the writer goes on): bring the other logs up to date first, so that the copy finds
+  // the content it continues among the retired segments.
+  for (auto& [other_key, other] : live_) {
+    if (other_key != key && other.fd >= 0 && other.stream && other.follows.empty())
+      read_new(other_key, other);
+  }
 
   // The copy that copytruncate made of a file we already read: go on where that file stopped.
   for (auto r = retired_.begin(); r != retired_.end(); ++r) {
@@ -115,10 +178,18 @@ bool LogTails::start(const std::string& key, Segment& seg,
     spdlog::info("source {}: {} continues a rotated log at byte {}", source_, seg.path, seg.offset);
     return read_new(key, seg);
   }
-  // A copy of a file that is still live: a duplicate, unless the original is truncated later.
+  // A copy of a file that is still live (or one being copied right now): a duplicate, unless the
+  // original is truncated later. While it is no longer than what was read of the original and
+  // byte for byte the same, it cannot be told apart from a copy; once it differs it is a log of
+  // its own (a new file that happens to start with the same line) and is read from its start.
   for (const auto& [other_key, other] : live_) {
-    if (other_key == key || !other.follows.empty()) continue;
-    if (matches(head, size, other.fingerprint, other.offset)) {
+    if (other_key == key || !other.follows.empty() || other.fd < 0) continue;
+    if (size > 0 && matches(head, size, other.fingerprint, 0) &&
+        same_prefix(seg.fd, other.fd, std::min(size, other.offset))) {
+      spdlog::info(
+          "source {}: {} holds the same first bytes as {}: a copy (copytruncate?), not read "
+          "unless that file is truncated or it turns out to differ",
+          source_, seg.path, other.path);
       seg.follows = other_key;
       seg.fingerprint = head;
       return true;
@@ -136,6 +207,7 @@ bool LogTails::start(const std::string& key, Segment& seg,
 }
 
 bool LogTails::read_new(const std::string& key, Segment& seg) {
+  if (seg.fd < 0 || !seg.stream) return false;
   uint64_t size = size_of(seg.fd);
   // Shrunk, or rewritten from the start: the old content was moved away (copytruncate).
   bool replaced = size < seg.offset;

@@ -48,8 +48,10 @@ class LogTails {
 
   bool follows(const std::string& key) const { return live_.count(key) > 0; }
 
-  // A file of the source at `path`: starts following it with `plugin`, or reads what it appended.
-  // Returns false (and sets the segment's error) when it cannot be read.
+  // A file of the source at `path` (stat'ed as device:inode `key`): starts following it with
+  // `plugin`, or reads what it appended. Returns false (and sets the segment's error) when it
+  // cannot be read, or when `path` no longer leads to that file (renamed meanwhile): the next event
+  // or scan tries again.
   bool update(const std::string& key, const std::string& path,
               const std::shared_ptr<plugin::Plugin>& plugin);
   // The file left the source: read what is left through the open descriptor, keep the rest.
