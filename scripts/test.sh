@@ -16,7 +16,7 @@ for preset in ci asan; do
   cmake --build --preset "$preset" -j "$jobs"
   echo "=== $preset: test"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --preset "$preset" -j "$jobs"
+    ctest --preset "$preset" -j "$jobs" --repeat until-pass:2
 done
 
 # ThreadSanitizer for the concurrent parts: the server binary and the plugins it swaps, driven by

@@ -238,7 +238,14 @@ def _flood(port, n, connections=20, pipeline=50):
     assert not any(t.is_alive() for t in threads)
 
 
+def _sanitized_binary():
+    """ASan keeps freed memory in quarantine (256 MB by default), so RSS says nothing there."""
+    return any(part in os.environ.get("REX_BINARY", "") for part in ("/asan/", "/tsan/"))
+
+
 def test_a_flood_of_404s_does_not_grow_the_server(server):
+    if _sanitized_binary():
+        pytest.skip("RSS is not meaningful under a sanitizer's allocator (ci preset measures it)")
     _flood(server.port, 2000)  # warm up: allocator arenas, thread caches
     before_rss, before_fds = rss_kib(server.proc.pid), fd_count(server.proc.pid)
     _flood(server.port, 20000)
