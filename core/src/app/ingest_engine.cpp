@@ -1,5 +1,6 @@
 #include "app/ingest_engine.hpp"
 
+#include <malloc.h>
 #include <sys/inotify.h>
 
 #include <spdlog/spdlog.h>
@@ -351,9 +352,21 @@ void IngestEngine::drop_file(SourceState& s, const std::string& key) {
 }
 
 void IngestEngine::publish() {
-  store::FamilyMap families = store_.merge();
-  append_self_metrics(families, store_, *this);
-  std::string text = expo::render(families);
+  std::string text;
+  {
+    store::FamilyMap families = store_.merge();
+    append_self_metrics(families, store_, *this);
+    text = expo::render(families);
+  }
+  // The merge is a large transient allocation when many series are exposed; hand it back to the
+  // system instead of keeping it in malloc's free lists (at most once a second).
+  if (text.size() > (std::size_t{1} << 20)) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_trim_ > std::chrono::seconds(1)) {
+      ::malloc_trim(0);
+      last_trim_ = now;
+    }
+  }
   std::string status = render_status_json(*this, store_, ready_);
   auto snap = std::make_shared<Snapshot>(std::move(text), std::move(status), ready_, ++generation_);
   snap->access.auth_token = cfg_.auth_token;

@@ -180,6 +180,7 @@ class IngestEngine {
   std::map<std::string, PushedDocument> pushed_;        // by id
   std::map<std::string, uint64_t> push_requests_;       // by result
   std::map<std::string, uint64_t> push_replay_errors_;  // spooled documents that failed, by plugin
+  std::chrono::steady_clock::time_point last_trim_{};
   bool ready_ = false;
   bool stopped_ = false;
   uint64_t generation_ = 0;
