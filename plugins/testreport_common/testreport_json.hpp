@@ -39,32 +39,7 @@ inline Status broken(simdjson::error_code e) {
   return Status::parse_error(json_error("not valid JSON", e));
 }
 
-// Whether `s` follows the JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-inline bool is_json_number(std::string_view s) noexcept {
-  s = detail::trim(s);
-  std::size_t i = 0;
-  auto digits = [&] {
-    const std::size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    return i > start;
-  };
-  if (i < s.size() && s[i] == '-') ++i;
-  if (i < s.size() && s[i] == '0') {
-    ++i;
-  } else if (!digits()) {
-    return false;
-  }
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    if (!digits()) return false;
-  }
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    if (!digits()) return false;
-  }
-  return i == s.size();
-}
+using rex::sdk::is_json_number;
 
 // Python's non-standard literals for non-finite floats.
 inline bool is_nonfinite_literal(std::string_view token) noexcept {
