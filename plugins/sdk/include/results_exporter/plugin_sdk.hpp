@@ -186,11 +186,13 @@ inline void report(const rex_host* host, const Status& s) noexcept {
   if (s.code != REX_STATUS_OK && !s.message.empty()) host->set_error(host->ctx, to_rex(s.message));
 }
 
-template <class Impl>
-rex_status parse_document(const rex_host* host, const char* data, size_t len) noexcept {
+// Runs one plugin call that yields a Status: reports its message, and turns any exception into
+// REX_STATUS_INTERNAL_ERROR, so nothing crosses the ABI.
+template <class Call>
+rex_status guarded(const rex_host* host, Call&& call) noexcept {
   try {
     Emitter out(host);
-    Status s = Impl::parse(out, std::string_view(data, len));
+    Status s = call(out);
     report(host, s);
     return s.code;
   } catch (const std::exception& e) {
@@ -200,6 +202,11 @@ rex_status parse_document(const rex_host* host, const char* data, size_t len) no
     host->set_error(host->ctx, to_rex("unknown exception in plugin"));
     return REX_STATUS_INTERNAL_ERROR;
   }
+}
+
+template <class Impl>
+rex_status parse_document(const rex_host* host, const char* data, size_t len) noexcept {
+  return guarded(host, [&](Emitter& out) { return Impl::parse(out, std::string_view(data, len)); });
 }
 
 template <class Impl>
@@ -227,18 +234,9 @@ rex_stream* stream_create(const rex_host* host) noexcept {
 template <class Impl>
 rex_status stream_feed_line(rex_stream* stream, const rex_host* host, const char* line,
                             size_t len) noexcept {
-  try {
-    Emitter out(host);
-    Status s = reinterpret_cast<Impl*>(stream)->line(out, std::string_view(line, len));
-    report(host, s);
-    return s.code;
-  } catch (const std::exception& e) {
-    host->set_error(host->ctx, to_rex(e.what()));
-    return REX_STATUS_INTERNAL_ERROR;
-  } catch (...) {
-    host->set_error(host->ctx, to_rex("unknown exception in plugin"));
-    return REX_STATUS_INTERNAL_ERROR;
-  }
+  return guarded(host, [&](Emitter& out) {
+    return reinterpret_cast<Impl*>(stream)->line(out, std::string_view(line, len));
+  });
 }
 
 template <class Impl>
